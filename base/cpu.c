@@ -1,0 +1,150 @@
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/cpu.h"
+#include "build/config.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+
+static int os_saves(unsigned mask)
+{
+	unsigned lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & mask) == mask;
+}
+
+static void detect_isa(struct cpu_info *c)
+{
+	unsigned a, b, cx, d;
+	if (!__get_cpuid(1, &a, &b, &cx, &d))
+		return;
+	int osxsave = (cx >> 27) & 1, ymm = osxsave && os_saves(0x6), zmm = osxsave && os_saves(0xe6);
+	c->fma = ymm && ((cx >> 12) & 1);
+	c->f16c = ymm && ((cx >> 29) & 1);
+	if (!__get_cpuid_count(7, 0, &a, &b, &cx, &d))
+		return;
+	c->avx2 = ymm && ((b >> 5) & 1);
+	c->avx512f = zmm && ((b >> 16) & 1);
+	c->avx512bw = zmm && ((b >> 30) & 1);
+	c->avx512vl = zmm && ((b >> 31) & 1);
+	c->avx512vnni = zmm && ((cx >> 11) & 1);
+	c->amx_int8 = (d >> 25) & 1;
+	if (__get_cpuid_count(7, 1, &a, &b, &cx, &d))
+		c->avxvnni = ymm && ((a >> 4) & 1);
+}
+#elif defined(__aarch64__)
+#include <sys/auxv.h>
+static void detect_isa(struct cpu_info *c)
+{
+	unsigned long hw = getauxval(AT_HWCAP);
+	c->neon = 1;
+	c->dotprod = (hw >> 20) & 1; /* HWCAP_ASIMDDP */
+}
+#else
+static void detect_isa(struct cpu_info *c) { (void)c; }
+#endif
+
+static size_t sysfs_cache(int level, size_t fallback)
+{
+	char path[128], buf[64];
+	for (int i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			break;
+		int lv = 0;
+		if (fscanf(f, "%d", &lv) != 1)
+			lv = 0;
+		fclose(f);
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+		f = fopen(path, "r");
+		if (!f || !fgets(buf, sizeof(buf), f)) {
+			if (f)
+				fclose(f);
+			continue;
+		}
+		fclose(f);
+		if (lv != level || strncmp(buf, "Instruction", 11) == 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t v = 0;
+		char unit = 'K';
+		int n = fscanf(f, "%zu%c", &v, &unit);
+		fclose(f);
+		if (n >= 1 && v > 0)
+			return v * (unit == 'M' ? 1024 * 1024 : unit == 'K' ? 1024 : 1);
+	}
+	return fallback;
+}
+
+static int count_physical_cores(void)
+{
+	/* distinct (physical id, core id) pairs; falls back to the online CPU count */
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!f)
+		return n > 0 ? (int)n : 1;
+	char line[256];
+	int phys = 0, seen[256][2], nseen = 0;
+	while (fgets(line, sizeof(line), f)) {
+		int v;
+		if (sscanf(line, "physical id : %d", &v) == 1)
+			phys = v;
+		else if (sscanf(line, "core id : %d", &v) == 1) {
+			int dup = 0;
+			for (int i = 0; i < nseen; i++)
+				dup |= seen[i][0] == phys && seen[i][1] == v;
+			if (!dup && nseen < 256) {
+				seen[nseen][0] = phys;
+				seen[nseen][1] = v;
+				nseen++;
+			}
+		}
+	}
+	fclose(f);
+	if (nseen == 0)
+		return n > 0 ? (int)n : 1;
+	return nseen;
+}
+
+const struct cpu_info *cpu_host(void)
+{
+	static struct cpu_info c;
+	static int done;
+	if (done)
+		return &c;
+	detect_isa(&c);
+	c.l1d = sysfs_cache(1, (size_t)TRIT_CONF_L1D_KIB * 1024);
+	c.l2 = sysfs_cache(2, (size_t)TRIT_CONF_L2_KIB * 1024);
+	c.l3 = sysfs_cache(3, (size_t)TRIT_CONF_L3_KIB * 1024);
+	c.line = 64;
+	c.physical_cores = count_physical_cores();
+	done = 1;
+	return &c;
+}
+
+void cpu_feature_string(const struct cpu_info *c, char *buf, size_t len)
+{
+	static const struct { const char *name; size_t off; } feats[] = {
+		{"avx2", offsetof(struct cpu_info, avx2)},
+		{"fma", offsetof(struct cpu_info, fma)},
+		{"avx512f", offsetof(struct cpu_info, avx512f)},
+		{"avx512bw", offsetof(struct cpu_info, avx512bw)},
+		{"avx512vnni", offsetof(struct cpu_info, avx512vnni)},
+		{"avxvnni", offsetof(struct cpu_info, avxvnni)},
+		{"amx-int8", offsetof(struct cpu_info, amx_int8)},
+		{"neon", offsetof(struct cpu_info, neon)},
+		{"dotprod", offsetof(struct cpu_info, dotprod)},
+	};
+	size_t n = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
+		if (*(const int *)((const char *)c + feats[i].off))
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? " " : "", feats[i].name);
+	}
+}
