@@ -1,0 +1,22 @@
+/* jit.h: compiles kernel specs to machine code with LLVM ORC LLJIT, through a disk cache of
+ * objects keyed by XXH3-128 (spec, triple, CPU, features, LLVM and generator versions), and
+ * emits ahead-of-time objects for any target. requires: llvm */
+#ifndef TRIT_JIT_H
+#define TRIT_JIT_H
+
+#include "base/util.h"
+#include "gen/kernel.h"
+
+struct jit;
+
+/* a JIT for the host CPU using the disk cache in trit_cache_dir() */
+struct jit *jit_create(struct error *e);
+/* frees the JIT and all its code */
+void jit_destroy(struct jit *j);
+/* the kernel for s, from memory, the disk cache, or compiled now; NULL with a message when the
+ * spec is illegal or its ISA is not available on this CPU (refused before LLVM sees it) */
+kernel_fn jit_kernel(struct jit *j, const struct kernel_spec *s, struct error *e);
+/* counters since creation: kernels compiled, loaded from the disk cache, seconds spent */
+void jit_stats(const struct jit *j, int *compiled, int *cache_hits, double *seconds);
+
+#endif
