@@ -1,0 +1,67 @@
+"""compare.py: runs the numpy reference on a token list and compares it with trit's logits dump.
+
+  python3 compare.py --name NAME --model M.gguf --tokens 1,2,3 --logits OUT.bin [--tol 1e-3]
+
+OUT.bin is what `trit run -m M.gguf --tokens 1,2,3 -n 0 --dump-logits OUT.bin` writes: raw
+little-endian float32 logits [n_tokens][n_vocab].  Metric, per row t (one position):
+  err_t = max_v |trit[t,v] - ref[t,v]| / max_v |ref[t,v]|
+and the case passes when max_t err_t <= tol and argmax_v trit[t] == argmax_v ref[t] for every t.
+Prints one line "PASS NAME: ..." or "FAIL NAME: ..."; exits 0 on PASS, 1 on FAIL.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import forward  # noqa: E402
+
+
+def compare(ref, got, tol):
+	"""Returns (ok, detail)."""
+	if got.shape != ref.shape:
+		return False, "logits dump has %d floats, expected %d tokens x %d vocab = %d" % (
+			got.size, ref.shape[0], ref.shape[1], ref.size)
+	if not np.all(np.isfinite(got)):
+		return False, "logits dump holds NaN or Inf (first at row %d)" % np.argwhere(~np.isfinite(got))[0][0]
+	denom = np.max(np.abs(ref), axis=1)
+	err = np.max(np.abs(got.astype(np.float64) - ref), axis=1) / denom
+	worst = int(np.argmax(err))
+	am_ref, am_got = np.argmax(ref, axis=1), np.argmax(got, axis=1)
+	detail = "max rel err %.3g (row %d), argmax %s" % (err[worst], worst, ",".join(str(int(a)) for a in am_ref))
+	if err[worst] > tol:
+		v = int(np.argmax(np.abs(got[worst] - ref[worst])))
+		return False, detail + "; exceeds %g: row %d vocab %d trit %.7g ref %.7g" % (
+			tol, worst, v, got[worst, v], ref[worst, v])
+	bad = np.nonzero(am_ref != am_got)[0]
+	if len(bad):
+		t = int(bad[0])
+		return False, detail + "; argmax differs at row %d: trit %d ref %d" % (t, am_got[t], am_ref[t])
+	return True, detail
+
+
+def main():
+	ap = argparse.ArgumentParser()
+	ap.add_argument("--name", required=True)
+	ap.add_argument("--model", required=True)
+	ap.add_argument("--tokens", required=True)
+	ap.add_argument("--logits", required=True)
+	ap.add_argument("--tol", type=float, default=1e-3)
+	a = ap.parse_args()
+	try:
+		tokens = [int(t) for t in a.tokens.split(",")]
+		model = forward.Model(a.model)
+		ref = model.forward(tokens).astype(np.float64)
+		got = np.fromfile(a.logits, dtype="<f4")
+		if got.size == ref.size:
+			got = got.reshape(ref.shape)
+		ok, detail = compare(ref, got, a.tol)
+	except Exception as ex:  # report any reader/reference failure as this case's failure
+		ok, detail = False, "%s: %s" % (type(ex).__name__, ex)
+	print("%s %s: %s" % ("PASS" if ok else "FAIL", a.name, detail))
+	return 0 if ok else 1
+
+
+if __name__ == "__main__":
+	sys.exit(main())

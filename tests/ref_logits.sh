@@ -1,0 +1,74 @@
+#!/bin/sh
+# ref_logits.sh: end-to-end logits of tiny random models, trit vs the independent numpy reference
+# (tests/ref/).  For each architecture x storage type: `trit mkmodel` a tiny model, dump trit's
+# logits of a fixed token list (one batched prefill), recompute them in numpy and compare:
+# max_t max_v |trit - ref| / max_v |ref[t]| <= 1e-3 and identical argmax at every position.
+# Prints PASS/FAIL lines; exits non-zero on any failure.  Missing pieces (trit commands, model
+# descriptions, python3 with numpy) are failures, never silent skips.
+srcdir=${TRIT_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+trit=${TRIT:-$srcdir/build/trit}
+ref=$srcdir/tests/ref
+tokens=1,7,42,100,255,3,42,200
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ref_logits.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fails=0
+export PYTHONDONTWRITEBYTECODE=1 # keep the source tree clean
+
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+python=
+for p in "${PYTHON:-}" python3 /usr/bin/python3; do
+	[ -n "$p" ] && "$p" -c 'import numpy' 2>/dev/null && { python=$p; break; }
+done
+if [ -z "$python" ]; then
+	echo "FAIL ref_logits: no python3 with numpy found (set PYTHON=...; Debian: apt-get install python3-numpy)"
+	exit 1
+fi
+
+"$python" "$ref/selftest.py" "$tmp" || fails=$((fails + 1))
+
+if [ ! -x "$trit" ]; then
+	echo "FAIL ref_logits: trit binary not found at $trit (set TRIT=...)"
+	exit 1
+fi
+
+for cmd in mkmodel run; do
+	"$trit" "$cmd" --help >"$tmp/out" 2>&1
+	if grep -qi 'not implemented' "$tmp/out"; then
+		echo "FAIL ref_logits: this trit lacks '$cmd': $(tail -n 1 "$tmp/out")"
+		exit 1
+	fi
+done
+
+# one_case NAME MODEL.trit TYPE SEED [OVERRIDES...]
+one_case() {
+	name=$1 desc=$srcdir/models/$2 type=$3 seed=$4
+	shift 4
+	if [ ! -f "$desc" ]; then
+		fail "$name: model description $desc is missing"
+		return
+	fi
+	if ! "$trit" mkmodel "$desc" --type "$type" --seed "$seed" -o "$tmp/$name.gguf" "$@" >"$tmp/out" 2>&1; then
+		fail "$name: trit mkmodel failed: $(tail -n 1 "$tmp/out")"
+		return
+	fi
+	if ! "$trit" run -m "$tmp/$name.gguf" --tokens "$tokens" -n 0 --dump-logits "$tmp/$name.bin" \
+		>"$tmp/out" 2>&1; then
+		fail "$name: trit run --dump-logits failed: $(tail -n 1 "$tmp/out")"
+		return
+	fi
+	"$python" "$ref/compare.py" --name "$name" --model "$tmp/$name.gguf" --tokens "$tokens" \
+		--logits "$tmp/$name.bin" --tol 1e-3 || fails=$((fails + 1))
+	rm -f "$tmp/$name.gguf" "$tmp/$name.bin"
+}
+
+small="--layers 2 --embd 256 --ffn 512 --heads 4 --vocab 320"
+for type in i2_s tq2_0 tq1_0 f16; do
+	one_case "bitnet-b1.58-tiny-$type" tiny.trit "$type" 11
+	# shellcheck disable=SC2086
+	one_case "bitnet-large-small-$type" bitnet_b1_58-large.trit "$type" 12 $small --kv-heads 4
+	# shellcheck disable=SC2086
+	one_case "llama3-small-$type" llama3-8b-1.58.trit "$type" 13 $small --kv-heads 2
+done
+
+[ "$fails" -eq 0 ]
