@@ -18,5 +18,10 @@ void jit_destroy(struct jit *j);
 kernel_fn jit_kernel(struct jit *j, const struct kernel_spec *s, struct error *e);
 /* counters since creation: kernels compiled, loaded from the disk cache, seconds spent */
 void jit_stats(const struct jit *j, int *compiled, int *cache_hits, double *seconds);
+/* test hook: judge ISA availability against c instead of this CPU (env TRIT_CPU_DISABLE=avx512vnni,...
+ * does the same for the CLI) */
+void jit_set_cpu(struct jit *j, const struct cpu_info *c);
+/* the path of the disk-cache file that holds (or would hold) the kernel for s */
+void jit_cache_path(const struct jit *j, const struct kernel_spec *s, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,27 @@
+/* model_specs.h: the kernel specs a model needs (every linear × kind × batch class), and the
+ * "--kinds i2s,tl1" / "--batch 1,64" list syntax the CLI uses to ask for them. No LLVM here. */
+#ifndef TRIT_JIT_MODEL_SPECS_H
+#define TRIT_JIT_MODEL_SPECS_H
+
+#include <stdint.h>
+
+#include "base/cpu.h"
+#include "base/util.h"
+#include "gen/kernel.h"
+#include "ir/ir.h"
+
+#define MAX_LIST 16
+
+/* parses "i2s,tl1,tl2" into kinds; returns the count or -1 with a message */
+int parse_kind_list(const char *s, enum kernel_kind *kinds, struct error *e);
+/* parses "1,64" (positive integers) into v; returns the count or -1 with a message */
+int parse_batch_list(const char *s, int32_t *v, struct error *e);
+
+/* Default specs (spec_default with c's cache sizes) for every distinct linear shape of m, for each
+ * kind and batch size. isa < 0 picks isa_best(kind, c) per kind. A kind that cannot handle a shape
+ * is skipped with a warning unless it would leave nothing. Returns the count (*out malloc'd) or -1. */
+int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds, int nkinds,
+                       const int32_t *batches, int nbatches, int isa, const struct cpu_info *c,
+                       struct kernel_spec **out, struct error *e);
+
+#endif
