@@ -1,0 +1,447 @@
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cpu.h"
+#include "base/half.h"
+#include "runtime/forward.h"
+#include "runtime/ggml_types.h"
+
+static float f16_table[65536];
+static pthread_once_t f16_once = PTHREAD_ONCE_INIT;
+
+static void init_f16_table(void)
+{
+	for (int i = 0; i < 65536; i++)
+		f16_table[i] = f16_to_f32((uint16_t)i);
+}
+
+int forward_init(struct forward *f, struct model *m, int n_ctx, int n_threads, int kv_f32, struct error *e)
+{
+	memset(f, 0, sizeof(*f));
+	pthread_once(&f16_once, init_f16_table);
+	const struct model_desc *d = &m->d;
+	f->m = m;
+	f->n_ctx = n_ctx > 0 ? n_ctx : d->n_ctx;
+	if (f->n_ctx <= 0)
+		return errorf(e, "context size must be positive");
+	if (n_threads <= 0)
+		n_threads = cpu_host()->physical_cores > 0 ? cpu_host()->physical_cores : 1;
+	f->nth = n_threads;
+	f->kv_f32 = kv_f32;
+	size_t T = (size_t)m->tile, E = (size_t)d->n_embd, F = (size_t)d->n_ff, KV = (size_t)m->kv_dim;
+	size_t kv_elems = (size_t)d->n_layer * (size_t)f->n_ctx * KV, esz = kv_f32 ? 4 : 2;
+	f->kc = calloc(kv_elems, esz);
+	f->vc = calloc(kv_elems, esz);
+	if (!f->kc || !f->vc) {
+		free(f->kc);
+		free(f->vc);
+		f->kc = f->vc = NULL;
+		return errorf(e, "cannot allocate a KV cache of %d tokens (%.1f MiB); try a smaller -c", f->n_ctx,
+		              2.0 * (double)kv_elems * (double)esz / 1048576.0);
+	}
+	size_t maxrow = MAX(E, F);
+	f->x = xcalloc(T * E, sizeof(float));
+	f->qkv = xcalloc(T * (E + 2 * KV), sizeof(float));
+	f->att = xcalloc(T * E, sizeof(float));
+	f->gu = xcalloc(T * 2 * F, sizeof(float));
+	f->xq = xaligned_alloc(64, T * (size_t)MAX(m->max_k, 1) + 64);
+	f->xs = xcalloc(T, sizeof(float));
+	f->acc = xaligned_alloc(64, T * (size_t)MAX(m->max_m, 1) * sizeof(int32_t) + 64);
+	f->rowbuf = xcalloc((size_t)f->nth * maxrow, sizeof(float));
+	f->scores = xcalloc((size_t)f->nth * (size_t)f->n_ctx, sizeof(float));
+	f->rope_cs = xcalloc(T * (size_t)m->head_dim, sizeof(float));
+	f->inv_freq = xcalloc((size_t)m->head_dim / 2, sizeof(double));
+	for (int i = 0; i < m->head_dim / 2; i++) {
+		f->inv_freq[i] = pow((double)d->rope_theta, -2.0 * i / m->head_dim);
+		if (m->rope_freqs)
+			f->inv_freq[i] /= (double)m->rope_freqs[i];
+	}
+	f->scratch = xcalloc((size_t)f->nth, sizeof(uint8_t *));
+	for (int i = 0; i < f->nth; i++)
+		f->scratch[i] = xaligned_alloc(64, m->scratch_max + 64);
+	f->tp = tp_create(f->nth);
+	return 0;
+}
+
+void forward_free(struct forward *f)
+{
+	if (f->tp)
+		tp_destroy(f->tp);
+	if (f->scratch)
+		for (int i = 0; i < f->nth; i++)
+			free(f->scratch[i]);
+	free(f->scratch);
+	free(f->kc);
+	free(f->vc);
+	free(f->x);
+	free(f->qkv);
+	free(f->att);
+	free(f->gu);
+	free(f->xq);
+	free(f->xs);
+	free(f->acc);
+	free(f->rowbuf);
+	free(f->scores);
+	free(f->rope_cs);
+	free(f->inv_freq);
+	memset(f, 0, sizeof(*f));
+}
+
+void forward_reset(struct forward *f) { f->n_past = 0; }
+
+/* ---- jobs run on every thread of the pool ---- */
+
+enum job_kind { JOB_NORM_QUANT, JOB_LINEAR, JOB_ATTENTION, JOB_LM_HEAD };
+
+struct job {
+	enum job_kind kind;
+	struct forward *f;
+	int n; /* tokens in this chunk */
+	/* norm + quantize: src rows (stride ld, length k), optional norm weight, optional GLU
+	 * (src = gate, src + glu_off = up) */
+	const float *src;
+	int64_t ld, k, glu_off;
+	const float *norm_w;
+	int glu;
+	/* linear */
+	const struct bitlinear *b;
+	float *out;
+	int64_t ldout;
+	int add;
+	/* attention */
+	int layer, pos0;
+	/* lm_head */
+	const float *hidden; /* [n][n_embd] */
+	float *logits;       /* [n][n_vocab] */
+};
+
+static void rms_norm(const float *x, int64_t k, const float *w, float eps, float *y)
+{
+	double ss = 0;
+	for (int64_t i = 0; i < k; i++)
+		ss += (double)x[i] * (double)x[i];
+	float scale = 1.0f / sqrtf((float)(ss / (double)k) + eps);
+	for (int64_t i = 0; i < k; i++)
+		y[i] = x[i] * scale * w[i];
+}
+
+static void job_norm_quant(const struct job *j, int ith, int nth)
+{
+	struct forward *f = j->f;
+	float *row = f->rowbuf + (size_t)ith * (size_t)MAX(f->m->d.n_embd, f->m->d.n_ff);
+	long lo, hi;
+	tp_split(j->n, 1, ith, nth, &lo, &hi);
+	for (long t = lo; t < hi; t++) {
+		const float *src = j->src + t * j->ld;
+		if (j->glu) {
+			const float *up = src + j->glu_off;
+			for (int64_t i = 0; i < j->k; i++) {
+				float g = src[i], a;
+				if (f->m->relu2)
+					a = g > 0 ? g * g : 0.0f;
+				else
+					a = g / (1.0f + expf(-g));
+				row[i] = a * up[i];
+			}
+			src = row;
+		}
+		if (j->norm_w) {
+			rms_norm(src, j->k, j->norm_w, f->m->d.rms_eps, row);
+			src = row;
+		}
+		f->xs[t] = quantize_act(src, j->k, f->xq + t * j->k);
+	}
+}
+
+static void job_linear(const struct job *j, int ith, int nth)
+{
+	struct forward *f = j->f;
+	const struct bitlinear *b = j->b;
+	const struct kernel_handle *h = j->n == 1 ? &b->gemv : &b->gemm;
+	const uint8_t *w = j->n == 1 ? b->w_gemv : b->w_gemm;
+	long lo, hi;
+	tp_split(b->m, h->spec.bm > 0 ? h->spec.bm : 1, ith, nth, &lo, &hi);
+	if (lo >= hi)
+		return;
+	int step = h->spec.n > 0 ? h->spec.n : 1;
+	for (int t0 = 0; t0 < j->n; t0 += step) {
+		struct kernel_args a = {
+			.w = w,
+			.x = f->xq + (int64_t)t0 * b->k,
+			.y = f->acc + (int64_t)t0 * b->m,
+			.ldx = b->k,
+			.ldy = b->m,
+			.n = MIN(step, j->n - t0),
+			.row0 = (int32_t)lo,
+			.row1 = (int32_t)hi,
+			.scratch = f->scratch[ith],
+		};
+		khandle_call(h, &a);
+	}
+	int32_t pstart = 0;
+	for (int p = 0; p < b->nparts; p++) {
+		int32_t pend = pstart + b->part_rows[p];
+		long r0 = MAX(lo, pstart), r1 = MIN(hi, pend);
+		float alpha = b->alpha[p];
+		for (int t = 0; t < j->n && r0 < r1; t++) {
+			const int32_t *acc = f->acc + (int64_t)t * b->m;
+			float *out = j->out + t * j->ldout, s = f->xs[t];
+			for (long r = r0; r < r1; r++) {
+				float v = dequant_out(acc[r], alpha, s);
+				if (b->bias)
+					v += b->bias[r];
+				out[r] = j->add ? out[r] + v : v;
+			}
+		}
+		pstart = pend;
+	}
+}
+
+static inline float kv_get(const struct forward *f, const void *base, size_t i)
+{
+	return f->kv_f32 ? ((const float *)base)[i] : f16_table[((const uint16_t *)base)[i]];
+}
+
+static void job_attention(const struct job *j, int ith, int nth)
+{
+	struct forward *f = j->f;
+	const struct model *m = f->m;
+	int hd = m->head_dim, nh = m->d.n_head, group = m->d.n_head / m->d.n_head_kv;
+	int64_t E = m->d.n_embd, KV = m->kv_dim, ld = E + 2 * KV;
+	size_t layer_off = (size_t)j->layer * (size_t)f->n_ctx * (size_t)KV;
+	float *scores = f->scores + (size_t)ith * (size_t)f->n_ctx;
+	float scale = 1.0f / sqrtf((float)hd);
+	long lo, hi;
+	tp_split((long)j->n * nh, 1, ith, nth, &lo, &hi);
+	for (long item = lo; item < hi; item++) {
+		int t = (int)(item / nh), head = (int)(item % nh), kvh = head / group;
+		int pos = j->pos0 + t;
+		const float *q = f->qkv + t * ld + (int64_t)head * hd;
+		float mx = -INFINITY;
+		for (int p = 0; p <= pos; p++) {
+			size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
+			float s = 0;
+			for (int i = 0; i < hd; i++)
+				s += q[i] * kv_get(f, f->kc, base + (size_t)i);
+			s *= scale;
+			scores[p] = s;
+			if (s > mx)
+				mx = s;
+		}
+		float sum = 0;
+		for (int p = 0; p <= pos; p++) {
+			scores[p] = expf(scores[p] - mx);
+			sum += scores[p];
+		}
+		float inv = 1.0f / sum, *out = f->att + t * E + (int64_t)head * hd;
+		for (int i = 0; i < hd; i++)
+			out[i] = 0;
+		for (int p = 0; p <= pos; p++) {
+			size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
+			float w = scores[p] * inv;
+			for (int i = 0; i < hd; i++)
+				out[i] += w * kv_get(f, f->vc, base + (size_t)i);
+		}
+	}
+}
+
+/* a float copy of row r of the output matrix, or a pointer into the file when it is F32 */
+static const float *lm_row(const struct gguf_tensor *t, int64_t r, float *buf)
+{
+	int64_t E = t->ne[0];
+	switch (t->type) {
+	case GGML_TYPE_F32:
+		return (const float *)t->data + r * E;
+	case GGML_TYPE_F16: {
+		const uint16_t *h = (const uint16_t *)t->data + r * E;
+		for (int64_t i = 0; i < E; i++)
+			buf[i] = f16_table[h[i]];
+		return buf;
+	}
+	default:
+		ggml_decode_row(t->type, t->data, E, t->ne[1], r, buf);
+		return buf;
+	}
+}
+
+static void job_lm_head(const struct job *j, int ith, int nth)
+{
+	struct forward *f = j->f;
+	const struct model *m = f->m;
+	int64_t E = m->d.n_embd, V = m->d.n_vocab;
+	float *buf = f->rowbuf + (size_t)ith * (size_t)MAX(m->d.n_embd, m->d.n_ff);
+	long lo, hi;
+	tp_split(V, 16, ith, nth, &lo, &hi);
+	for (long r = lo; r < hi; r++) {
+		const float *w = lm_row(m->output, r, buf);
+		for (int t = 0; t < j->n; t++) {
+			const float *h = j->hidden + t * E;
+			float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+			int64_t i = 0;
+			for (; i + 4 <= E; i += 4) {
+				s0 += w[i] * h[i];
+				s1 += w[i + 1] * h[i + 1];
+				s2 += w[i + 2] * h[i + 2];
+				s3 += w[i + 3] * h[i + 3];
+			}
+			for (; i < E; i++)
+				s0 += w[i] * h[i];
+			j->logits[t * V + r] = (s0 + s1) + (s2 + s3);
+		}
+	}
+}
+
+static void run_job(void *ctx, int ith, int nth)
+{
+	const struct job *j = ctx;
+	switch (j->kind) {
+	case JOB_NORM_QUANT:
+		job_norm_quant(j, ith, nth);
+		break;
+	case JOB_LINEAR:
+		job_linear(j, ith, nth);
+		break;
+	case JOB_ATTENTION:
+		job_attention(j, ith, nth);
+		break;
+	case JOB_LM_HEAD:
+		job_lm_head(j, ith, nth);
+		break;
+	}
+}
+
+/* ---- the layer steps ---- */
+
+static void norm_quant(struct forward *f, int n, const float *src, int64_t ld, int64_t k, const float *w, int glu,
+                       int64_t glu_off)
+{
+	struct job j = {.kind = JOB_NORM_QUANT, .f = f, .n = n, .src = src, .ld = ld, .k = k, .norm_w = w,
+	                .glu = glu, .glu_off = glu_off};
+	tp_run(f->tp, run_job, &j);
+}
+
+static void linear(struct forward *f, int n, const struct bitlinear *b, float *out, int64_t ldout, int add)
+{
+	struct job j = {.kind = JOB_LINEAR, .f = f, .n = n, .b = b, .out = out, .ldout = ldout, .add = add};
+	tp_run(f->tp, run_job, &j);
+}
+
+/* rotates pairs of x (one head of hd values) by the token's angles cs (cos[hd/2], sin[hd/2]) */
+static void rope_head(float *x, int hd, int neox, const float *cs)
+{
+	int half = hd / 2;
+	const float *c = cs, *s = cs + half;
+	for (int i = 0; i < half; i++) {
+		int a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+		float x0 = x[a], x1 = x[b];
+		x[a] = x0 * c[i] - x1 * s[i];
+		x[b] = x0 * s[i] + x1 * c[i];
+	}
+}
+
+/* RoPE on q and k of each token, then k and v into the cache */
+static void rope_and_store(struct forward *f, int n, int layer, int pos0)
+{
+	const struct model *m = f->m;
+	int hd = m->head_dim, half = hd / 2;
+	int64_t E = m->d.n_embd, KV = m->kv_dim, ld = E + 2 * KV;
+	size_t layer_off = (size_t)layer * (size_t)f->n_ctx * (size_t)KV;
+	for (int t = 0; t < n; t++) {
+		float *cs = f->rope_cs + (size_t)t * (size_t)hd, *row = f->qkv + t * ld;
+		if (layer == 0)
+			for (int i = 0; i < half; i++) {
+				double ang = (double)(pos0 + t) * f->inv_freq[i];
+				cs[i] = (float)cos(ang);
+				cs[half + i] = (float)sin(ang);
+			}
+		for (int h = 0; h < m->d.n_head; h++)
+			rope_head(row + (int64_t)h * hd, hd, m->rope_neox, cs);
+		for (int h = 0; h < m->d.n_head_kv; h++)
+			rope_head(row + E + (int64_t)h * hd, hd, m->rope_neox, cs);
+		size_t dst = layer_off + (size_t)(pos0 + t) * (size_t)KV;
+		const float *k = row + E, *v = row + E + KV;
+		if (f->kv_f32) {
+			memcpy((float *)f->kc + dst, k, (size_t)KV * sizeof(float));
+			memcpy((float *)f->vc + dst, v, (size_t)KV * sizeof(float));
+		} else {
+			uint16_t *kc = (uint16_t *)f->kc + dst, *vc = (uint16_t *)f->vc + dst;
+			for (int64_t i = 0; i < KV; i++) {
+				kc[i] = f32_to_f16(k[i]);
+				vc[i] = f32_to_f16(v[i]);
+			}
+		}
+	}
+}
+
+static void run_layer(struct forward *f, int n, int l, int pos0)
+{
+	const struct model *m = f->m;
+	const struct layer *L = &m->layers[l];
+	int64_t E = m->d.n_embd, F = m->d.n_ff, KV = m->kv_dim, ldqkv = E + 2 * KV;
+
+	norm_quant(f, n, f->x, E, E, L->attn_norm, 0, 0);
+	int64_t off = 0;
+	for (int i = 0; i < L->n_qkv; i++) {
+		linear(f, n, &L->qkv[i], f->qkv + off, ldqkv, 0);
+		off += L->qkv[i].m;
+	}
+	rope_and_store(f, n, l, pos0);
+	struct job aj = {.kind = JOB_ATTENTION, .f = f, .n = n, .layer = l, .pos0 = pos0};
+	tp_run(f->tp, run_job, &aj);
+	norm_quant(f, n, f->att, E, E, L->attn_sub_norm, 0, 0);
+	linear(f, n, &L->o, f->x, E, 1);
+
+	norm_quant(f, n, f->x, E, E, L->ffn_norm, 0, 0);
+	off = 0;
+	for (int i = 0; i < L->n_gate_up; i++) {
+		linear(f, n, &L->gate_up[i], f->gu + off, 2 * F, 0);
+		off += L->gate_up[i].m;
+	}
+	norm_quant(f, n, f->gu, 2 * F, F, L->ffn_sub_norm, 1, F);
+	linear(f, n, &L->down, f->x, E, 1);
+}
+
+/* one chunk of at most tile tokens; logits of tokens [first_logit, n) into out */
+static void run_chunk(struct forward *f, const int32_t *tokens, int n, float *out, int first_logit)
+{
+	const struct model *m = f->m;
+	int64_t E = m->d.n_embd;
+	int pos0 = f->n_past;
+	for (int t = 0; t < n; t++)
+		ggml_decode_row(m->tok_embd->type, m->tok_embd->data, E, m->d.n_vocab, tokens[t], f->x + t * E);
+	for (int l = 0; l < m->d.n_layer; l++)
+		run_layer(f, n, l, pos0);
+	f->n_past += n;
+	if (!out || first_logit >= n)
+		return;
+	int nl = n - first_logit;
+	for (int t = 0; t < nl; t++)
+		rms_norm(f->x + (first_logit + t) * E, E, m->output_norm, m->d.rms_eps, f->att + t * E);
+	struct job j = {.kind = JOB_LM_HEAD, .f = f, .n = nl, .hidden = f->att, .logits = out};
+	tp_run(f->tp, run_job, &j);
+}
+
+int forward_tokens(struct forward *f, const int32_t *tokens, int n, float *logits, int all, struct error *e)
+{
+	const struct model *m = f->m;
+	if (n <= 0)
+		return 0;
+	if ((long)f->n_past + n > f->n_ctx)
+		return errorf(e, "the context is full: %d tokens in the cache + %d new > context size %d (use -c)",
+		              f->n_past, n, f->n_ctx);
+	for (int i = 0; i < n; i++)
+		if (tokens[i] < 0 || tokens[i] >= m->d.n_vocab)
+			return errorf(e, "token id %d is out of range (vocabulary has %d tokens)", tokens[i], m->d.n_vocab);
+	int64_t V = m->d.n_vocab;
+	for (int c = 0; c < n; c += m->tile) {
+		int nc = MIN(m->tile, n - c);
+		int last = c + nc == n;
+		if (all)
+			run_chunk(f, tokens + c, nc, logits ? logits + (int64_t)c * V : NULL, 0);
+		else
+			run_chunk(f, tokens + c, nc, last ? logits : NULL, nc - 1);
+	}
+	return 0;
+}
