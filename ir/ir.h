@@ -1,4 +1,4 @@
-/* ir.h: trit's IR — model descriptions (models/*.trit) and kernel specs — with parser, printer
+/* ir.h: trit's IR — model descriptions (the .trit files in models/) and kernel specs — with parser, printer
  * and validator. The grammar is documented in docs/ir.md. */
 #ifndef TRIT_IR_H
 #define TRIT_IR_H
@@ -97,5 +97,15 @@ int model_validate(const struct model_desc *m, struct error *e);
 void model_derive_linears(struct model_desc *m);
 /* prints a model description in canonical form */
 void model_print(FILE *out, const struct model_desc *m);
+
+/* sets m->arch and the traits the architecture implies (act, sub_norms); -1 when arch is unknown.
+ * bitnet-b1.58, bitnet-25, bitnet-1.58: relu2 + sub-norms; bitnet: silu + sub-norms; llama: silu */
+int model_set_arch(struct model_desc *m, const char *arch, struct error *e);
+/* 1 when arch is one trit knows */
+int arch_known(const char *arch);
+/* embd / heads */
+int32_t model_head_dim(const struct model_desc *m);
+/* the linear of that name ("attn_q", "ffn_gate_up", ...), NULL when absent */
+const struct linear_shape *model_find_linear(const struct model_desc *m, const char *name);
 
 #endif
