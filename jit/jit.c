@@ -14,6 +14,7 @@
 #include "jit/cache.h"
 #include "jit/compile.h"
 #include "jit/jit.h"
+#include "jit/model_specs.h"
 #include "jit/target.h"
 
 struct jit_entry {
@@ -43,29 +44,6 @@ static int llvm_error(LLVMErrorRef err, const char *what, struct error *e)
 	return -1;
 }
 
-/* TRIT_CPU_DISABLE=avx512vnni,amx pretends the CPU lacks those features (a test hook) */
-static void apply_cpu_disable(struct cpu_info *c)
-{
-	const char *d = getenv("TRIT_CPU_DISABLE");
-	if (!d || !*d)
-		return;
-	static const struct { const char *name; size_t off; } feats[] = {
-		{"avx2", offsetof(struct cpu_info, avx2)},
-		{"avxvnni", offsetof(struct cpu_info, avxvnni)},
-		{"avx512vnni", offsetof(struct cpu_info, avx512vnni)},
-		{"avx512bw", offsetof(struct cpu_info, avx512bw)},
-		{"amx", offsetof(struct cpu_info, amx_int8)},
-		{"neon", offsetof(struct cpu_info, neon)},
-		{"dotprod", offsetof(struct cpu_info, dotprod)},
-	};
-	char *copy = xstrdup(d), *save = NULL;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		for (size_t i = 0; i < COUNTOF(feats); i++)
-			if (!strcmp(t, feats[i].name))
-				*(int *)((char *)c + feats[i].off) = 0;
-	free(copy);
-}
-
 struct jit *jit_create(struct error *e)
 {
 	struct jit *j = xcalloc(1, sizeof(*j));
@@ -90,8 +68,7 @@ struct jit *jit_create(struct error *e)
 		return NULL;
 	}
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->lljit), g);
-	j->cpu = *cpu_host();
-	apply_cpu_disable(&j->cpu);
+	j->cpu = *kernel_host_cpu();
 	snprintf(j->dir, sizeof(j->dir), "%s", cache_kernels_dir());
 	pthread_mutex_init(&j->lock, NULL);
 	const char *v = getenv("TRIT_VERBOSE");

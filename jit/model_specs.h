@@ -24,4 +24,12 @@ int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds
                        const int32_t *batches, int nbatches, int isa, const struct cpu_info *c,
                        struct kernel_spec **out, struct error *e);
 
+/* Parses a spec line in which fields may be omitted: isa → default_isa (or isa_best(kind, c) when
+ * default_isa < 0), n → 1, tile fields → spec_default's. 0, or -1 with a message. */
+int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
+                   struct kernel_spec *s, struct error *e);
+/* the host CPU as kernels judge it: cpu_host(), minus the features named in the test hook
+ * TRIT_CPU_DISABLE (e.g. "avx512vnni,amx"), so tests can pretend a feature is missing */
+const struct cpu_info *kernel_host_cpu(void);
+
 #endif

@@ -69,7 +69,13 @@ int target_foreign(struct target *t, const char *triple, const char *cpu, const 
 {
 	target_init_llvm();
 	memset(t, 0, sizeof(*t));
-	t->triple = take_message(LLVMNormalizeTargetTriple(triple));
+	if (triple && *triple) {
+		t->triple = take_message(LLVMNormalizeTargetTriple(triple));
+	} else {
+		char *def = LLVMGetDefaultTargetTriple();
+		t->triple = take_message(LLVMNormalizeTargetTriple(def));
+		LLVMDisposeMessage(def);
+	}
 	t->cpu = xstrdup(cpu && *cpu ? cpu : "generic");
 	t->features = xstrdup(features ? features : "");
 	if (create_tm(t, e) < 0) {

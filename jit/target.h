@@ -20,7 +20,8 @@ struct target {
 void target_init_llvm(void);
 /* the host TM: default triple, host CPU name and features, PIC, small code model, -O3 codegen */
 int target_host(struct target *t, struct error *e);
-/* a TM for triple/cpu with features (NULL or "" = the CPU's defaults); a NULL cpu means "generic" */
+/* a TM for triple/cpu with features (NULL or "" = the CPU's defaults); a NULL triple means the
+ * host's, a NULL cpu "generic" */
 int target_foreign(struct target *t, const char *triple, const char *cpu, const char *features,
                    struct error *e);
 /* frees the TM and strings */
