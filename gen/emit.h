@@ -1,0 +1,76 @@
+/* emit.h: shared LLVM-C builder helpers of the kernel generator (constants, vector types,
+ * target intrinsics, counted loops, the kernel_args fields) and the per-kind emitters.
+ * requires: llvm */
+#ifndef TRIT_EMIT_H
+#define TRIT_EMIT_H
+
+#include <llvm-c/Core.h>
+
+#include "base/util.h"
+#include "gen/kernel.h"
+
+/* state of one kernel function being built */
+struct emit {
+	LLVMContextRef c;
+	LLVMModuleRef m;
+	LLVMBuilderRef b;
+	LLVMValueRef fn;
+	LLVMBasicBlockRef entry; /* allocas go here */
+	const struct kernel_spec *s;
+	LLVMTypeRef i1, i8, i16, i32, i64, ptr;
+	/* the kernel_args fields, loaded at entry */
+	LLVMValueRef w, x, y, ldx, ldy, n, row0, row1, scratch;
+	int vbytes; /* vector width in bytes of the spec's ISA tier (32 or 64) */
+};
+
+/* a counted loop for (i = start; i < end; i += step) built with e_loop_begin/e_loop_end */
+struct loop {
+	LLVMValueRef iv; /* alloca of the induction variable */
+	LLVMValueRef i;  /* its value inside the body */
+	LLVMValueRef step;
+	LLVMBasicBlockRef head, exit;
+};
+
+/* <n x t> */
+LLVMTypeRef e_vec(struct emit *e, LLVMTypeRef t, unsigned n);
+/* integer constants of type t, and a splat of v over a vector type vt */
+LLVMValueRef e_const(LLVMTypeRef t, long long v);
+LLVMValueRef e_i32(struct emit *e, long long v);
+LLVMValueRef e_i64(struct emit *e, long long v);
+LLVMValueRef e_splat(LLVMTypeRef vt, long long v);
+/* calls the intrinsic `name` (overloaded on ov[0..nov)), bitcasting each argument to the
+ * declared parameter type; the result has the declared return type */
+LLVMValueRef e_intrinsic(struct emit *e, const char *name, LLVMTypeRef *ov, unsigned nov,
+                         LLVMValueRef *args, unsigned nargs);
+/* bitcast v to type t (no-op when equal) */
+LLVMValueRef e_cast(struct emit *e, LLVMValueRef v, LLVMTypeRef t);
+/* p + off bytes (off: i64 value) */
+LLVMValueRef e_gep(struct emit *e, LLVMValueRef p, LLVMValueRef off);
+/* loads/stores with alignment 1 (caller buffers have no alignment promise) */
+LLVMValueRef e_load(struct emit *e, LLVMTypeRef t, LLVMValueRef p);
+void e_store(struct emit *e, LLVMValueRef v, LLVMValueRef p);
+/* an entry-block alloca of t, zero-initialised at the current position when zero is set */
+LLVMValueRef e_alloca(struct emit *e, LLVMTypeRef t, int zero);
+/* a read prefetch of the cache line at p */
+void e_prefetch(struct emit *e, LLVMValueRef p);
+/* horizontal integer sum of a vector */
+LLVMValueRef e_reduce_add(struct emit *e, LLVMValueRef v);
+/* sign-extending / truncating integer conversions */
+LLVMValueRef e_sext(struct emit *e, LLVMValueRef v, LLVMTypeRef t);
+/* min of two signed i32 values */
+LLVMValueRef e_smin(struct emit *e, LLVMValueRef a, LLVMValueRef b);
+/* opens a loop over [start, end) (i32 or i64 values of one type) with a constant step */
+void e_loop_begin(struct emit *e, struct loop *l, LLVMValueRef start, LLVMValueRef end, long long step);
+/* closes it: increments and branches back; the builder continues after the loop */
+void e_loop_end(struct emit *e, struct loop *l);
+/* a u8 x s8 dot step of the tier: acc (<vbytes/4 x i32>) + per-4-byte sums of a*b; for AVX2
+ * this is pmaddubsw + pmaddwd(1) + add (exact while |pairs| stay below 2^15) */
+LLVMValueRef e_dot_u8s8(struct emit *e, LLVMValueRef acc, LLVMValueRef a_u8, LLVMValueRef b_s8,
+                        unsigned bytes);
+
+/* per-kind bodies: emit the whole function body of e->s; 0 or -1 with a message */
+int emit_i2s(struct emit *e, struct error *err);
+int emit_tl1(struct emit *e, struct error *err);
+int emit_tl2(struct emit *e, struct error *err);
+
+#endif
