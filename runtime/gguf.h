@@ -54,6 +54,8 @@ struct gguf {
 int gguf_open(struct gguf *g, const char *path, struct error *e);
 /* parses a GGUF image already in memory (not copied; must outlive g) */
 int gguf_parse(struct gguf *g, const void *buf, size_t size, struct error *e);
+/* the name of a value type ("u32", "string", ...) */
+const char *gguf_vtype_name(enum gguf_vtype t);
 /* unmaps and frees */
 void gguf_close(struct gguf *g);
 
@@ -84,6 +86,15 @@ void gguf_w_str(struct gguf_writer *w, const char *key, const char *v);
 void gguf_w_arr_str(struct gguf_writer *w, const char *key, const char *const *v, uint64_t n);
 void gguf_w_arr_f32(struct gguf_writer *w, const char *key, const float *v, uint64_t n);
 void gguf_w_arr_i32(struct gguf_writer *w, const char *key, const int32_t *v, uint64_t n);
+/* a scalar of any numeric or bool type; value points to it in host (little-endian) form (every
+ * gguf_w_ call for a key already set replaces its value) */
+void gguf_w_scalar(struct gguf_writer *w, const char *key, enum gguf_vtype type, const void *value);
+/* an array of n numeric or bool elements of type elem, copied from v */
+void gguf_w_arr(struct gguf_writer *w, const char *key, enum gguf_vtype elem, const void *v, uint64_t n);
+/* copies a key/value read from another file (any type) */
+void gguf_w_copy_kv(struct gguf_writer *w, const struct gguf_kv *kv);
+/* sets the data alignment (a power of two) and writes general.alignment */
+void gguf_w_alignment(struct gguf_writer *w, uint32_t alignment);
 /* adds a tensor; data (nbytes) is borrowed until gguf_writer_write returns */
 void gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
                    const int64_t *ne, const void *data, uint64_t nbytes);
