@@ -1,0 +1,318 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "cli/run_common.h"
+
+void run_opts_default(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->n_predict = -1;
+	o->tile = 64;
+	o->kernel = KC_AUTO;
+	sampler_params_default(&o->sp);
+}
+
+static int is_one_of(const char *a, const char **names)
+{
+	for (; *names; names++)
+		if (!strcmp(a, *names))
+			return 1;
+	return 0;
+}
+
+static const char *need_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		die("option '%s' needs a value", argv[*i]);
+	return argv[++*i];
+}
+
+static long parse_long(const char *flag, const char *s, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		die("option '%s': '%s' is not an integer in [%ld, %ld]", flag, s, lo, hi);
+	return v;
+}
+
+static float parse_float(const char *flag, const char *s)
+{
+	char *end;
+	errno = 0;
+	float v = strtof(s, &end);
+	if (errno || end == s || *end || v != v)
+		die("option '%s': '%s' is not a number", flag, s);
+	return v;
+}
+
+int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+#define IS(...) is_one_of(a, (const char *[]){__VA_ARGS__, NULL})
+	if (IS("-m", "--model"))
+		o->model = need_value(argc, argv, i);
+	else if (IS("-p", "--prompt"))
+		o->prompt = need_value(argc, argv, i);
+	else if (IS("-f", "--file"))
+		o->prompt_file = need_value(argc, argv, i);
+	else if (IS("-sys", "--system-prompt"))
+		o->sys = need_value(argc, argv, i);
+	else if (IS("--tokens"))
+		o->tokens = need_value(argc, argv, i);
+	else if (IS("--dump-logits"))
+		o->dump_logits = need_value(argc, argv, i);
+	else if (IS("-n", "--n-predict"))
+		o->n_predict = (int)parse_long(a, need_value(argc, argv, i), -1, 1 << 30);
+	else if (IS("-c", "--ctx-size"))
+		o->n_ctx = (int)parse_long(a, need_value(argc, argv, i), 0, 1 << 24);
+	else if (IS("-t", "--threads"))
+		o->threads = (int)parse_long(a, need_value(argc, argv, i), 1, 1024);
+	else if (IS("-ub", "--ubatch-size"))
+		o->tile = (int)parse_long(a, need_value(argc, argv, i), 1, 4096);
+	else if (IS("-s", "--seed"))
+		o->sp.seed = parse_long(a, need_value(argc, argv, i), -1, 0x7fffffffL);
+	else if (IS("--temp"))
+		o->sp.temp = parse_float(a, need_value(argc, argv, i));
+	else if (IS("--top-k"))
+		o->sp.top_k = (int)parse_long(a, need_value(argc, argv, i), -1, 1 << 30);
+	else if (IS("--top-p"))
+		o->sp.top_p = parse_float(a, need_value(argc, argv, i));
+	else if (IS("--min-p"))
+		o->sp.min_p = parse_float(a, need_value(argc, argv, i));
+	else if (IS("--repeat-penalty"))
+		o->sp.repeat_penalty = parse_float(a, need_value(argc, argv, i));
+	else if (IS("--repeat-last-n"))
+		o->sp.repeat_last_n = (int)parse_long(a, need_value(argc, argv, i), -1, 1 << 24);
+	else if (IS("--kernel")) {
+		const char *v = need_value(argc, argv, i);
+		if (kernel_choice_parse(v, &o->kernel) < 0)
+			die("option '--kernel': unknown kind '%s' (expected auto, i2s, tl1, tl2 or ref)", v);
+	} else if (IS("--cache-type-k", "-ctk", "--kv-type")) {
+		const char *v = need_value(argc, argv, i);
+		if (!strcmp(v, "f16"))
+			o->kv_f32 = 0;
+		else if (!strcmp(v, "f32"))
+			o->kv_f32 = 1;
+		else
+			die("option '%s': unknown KV cache type '%s' (expected f16 or f32)", a, v);
+	} else if (IS("--no-perf"))
+		o->no_perf = 1;
+	else if (IS("-cnv", "--conversation"))
+		o->cnv = 1;
+	else if (IS("--no-display-prompt"))
+		o->no_display_prompt = 1;
+	else if (IS("--ignore-eos"))
+		o->ignore_eos = 1;
+	else
+		return 0;
+#undef IS
+	return 1;
+}
+
+void run_opts_help(FILE *f)
+{
+	fprintf(f,
+	        "  -m, --model FILE         GGUF model (default: $TRIT_MODEL, else a tiny demo model)\n"
+	        "  -p, --prompt TEXT        prompt\n"
+	        "  -f, --file FILE          read the prompt from a file\n"
+	        "  -n, --n-predict N        tokens to generate (default -1: until end of generation or full context)\n"
+	        "  -c, --ctx-size N         context size (default 0: from the model)\n"
+	        "  -t, --threads N          threads (default: physical cores)\n"
+	        "  -s, --seed N             random seed (default -1: random, printed)\n"
+	        "  --temp X                 temperature (default 0.8; 0 = greedy)\n"
+	        "  --top-k N                top-k (default 40; 0 = off)\n"
+	        "  --top-p X                top-p (default 0.95; 1 = off)\n"
+	        "  --min-p X                min-p (default 0.05; 0 = off)\n"
+	        "  --repeat-penalty X       repetition penalty (default 1.0 = off)\n"
+	        "  --repeat-last-n N        tokens the penalty looks back over (default 64)\n"
+	        "  --kernel KIND            auto, i2s, tl1, tl2 or ref (the portable reference kernels)\n"
+	        "  -ub, --ubatch-size N     prompt tokens per GEMM call (default 64)\n"
+	        "  -ctk, --cache-type-k T   KV cache type: f16 (default) or f32\n"
+	        "  -cnv, --conversation     chat mode (same as 'trit chat')\n"
+	        "  -sys, --system-prompt T  system prompt for chat mode\n"
+	        "  --no-perf                do not print timings at the end\n");
+}
+
+static int file_exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* writes the demo model by running this program's own 'mkmodel' */
+static void make_demo(const char *path)
+{
+	struct error e;
+	if (mkdir_p(trit_cache_dir(), &e) < 0)
+		die("cannot create the cache directory: %s", e.msg);
+	fprintf(stderr, "trit: no model given (-m or $TRIT_MODEL): creating a tiny random demo model in %s\n", path);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			dup2(fd, 1);
+		execl("/proc/self/exe", "trit", "mkmodel", "tiny", "--seed", "1", "-o", path, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !file_exists(path))
+		die("could not create the demo model with 'trit mkmodel tiny -o %s'; pass -m FILE", path);
+}
+
+const char *run_model_path(const struct run_opts *o)
+{
+	if (o->model)
+		return o->model;
+	const char *env = getenv("TRIT_MODEL");
+	if (env && *env)
+		return env;
+	static char path[4200];
+	snprintf(path, sizeof(path), "%s/demo.gguf", trit_cache_dir());
+	if (!file_exists(path))
+		make_demo(path);
+	else
+		fprintf(stderr, "trit: no model given (-m or $TRIT_MODEL): using the tiny random demo model %s\n", path);
+	return path;
+}
+
+void session_open(struct session *s, const struct run_opts *o, int need_tok)
+{
+	memset(s, 0, sizeof(*s));
+	const char *path = run_model_path(o);
+	struct model_options mo;
+	model_options_default(&mo);
+	mo.kernel = o->kernel;
+	mo.tile = o->tile;
+	struct error e;
+	double t0 = now_seconds();
+	if (access(path, R_OK) != 0)
+		die("cannot open model '%s': %s", path, strerror(errno));
+	if (model_load(&s->model, path, &mo, &e) < 0)
+		die("%s", e.msg);
+	s->tok = tokenizer_load(&s->model.g, &e);
+	if (!s->tok && need_tok)
+		die("%s: %s", path, e.msg);
+	int n_ctx = o->n_ctx > 0 ? o->n_ctx : s->model.d.n_ctx;
+	if (forward_init(&s->fwd, &s->model, n_ctx, o->threads, o->kv_f32, &e) < 0)
+		die("%s", e.msg);
+	s->load_seconds = now_seconds() - t0;
+}
+
+void session_close(struct session *s)
+{
+	forward_free(&s->fwd);
+	tokenizer_free(s->tok);
+	model_free(&s->model);
+}
+
+char *run_read_prompt(const struct run_opts *o, size_t *len)
+{
+	if (o->prompt) {
+		*len = strlen(o->prompt);
+		return xstrdup(o->prompt);
+	}
+	if (o->prompt_file) {
+		struct error e;
+		char *t = read_file(o->prompt_file, len, &e);
+		if (!t)
+			die("%s", e.msg);
+		return t;
+	}
+	return NULL;
+}
+
+int32_t *run_parse_tokens(const char *list, int *n)
+{
+	int cap = 16, cnt = 0;
+	int32_t *ids = xmalloc((size_t)cap * sizeof(int32_t));
+	const char *p = list;
+	while (*p) {
+		char *end;
+		errno = 0;
+		long v = strtol(p, &end, 10);
+		if (end == p || errno || v < 0 || v > 0x7fffffffL || (*end && *end != ','))
+			die("--tokens: expected comma-separated token ids, got '%s'", list);
+		if (cnt == cap)
+			ids = xrealloc(ids, (size_t)(cap *= 2) * sizeof(int32_t));
+		ids[cnt++] = (int32_t)v;
+		p = *end ? end + 1 : end;
+	}
+	if (!cnt)
+		die("--tokens: the list is empty");
+	*n = cnt;
+	return ids;
+}
+
+int run_generate(struct session *s, struct sampler *smp, float *logits, int n_predict, int ignore_eos, int feed_eog,
+                 FILE *out)
+{
+	struct tok_decoder *dec = tok_decoder_new(s->tok, 0);
+	struct error e;
+	int n = 0;
+	double t0 = now_seconds();
+	while (n_predict < 0 || n < n_predict) {
+		if (s->fwd.n_past >= s->fwd.n_ctx) {
+			fflush(out);
+			fprintf(stderr, "\ntrit: the context is full (%d tokens); stopping\n", s->fwd.n_ctx);
+			break;
+		}
+		int32_t id = sampler_sample(smp, logits);
+		int eog = tokenizer_is_eog(s->tok, id);
+		if (eog && !ignore_eos) {
+			if (feed_eog && forward_tokens(&s->fwd, &id, 1, logits, 0, &e) < 0)
+				die("%s", e.msg);
+			break;
+		}
+		sampler_accept(smp, id);
+		size_t len;
+		const char *piece = tok_decoder_push(dec, id, &len);
+		if (len)
+			fwrite(piece, 1, len, out);
+		fflush(out);
+		n++;
+		if (forward_tokens(&s->fwd, &id, 1, logits, 0, &e) < 0)
+			die("%s", e.msg);
+	}
+	size_t len;
+	const char *rest = tok_decoder_flush(dec, &len);
+	if (len)
+		fwrite(rest, 1, len, out);
+	fflush(out);
+	tok_decoder_free(dec);
+	s->fwd.t_gen += now_seconds() - t0;
+	s->fwd.n_gen += n;
+	return n;
+}
+
+void run_print_perf(const struct session *s)
+{
+	const struct forward *f = &s->fwd;
+	fprintf(stderr, "\ntrit: load time %.2f s\n", s->load_seconds);
+	if (f->n_prompt)
+		fprintf(stderr, "trit: prompt     %ld tokens in %.3f s = %.2f tokens/s\n", f->n_prompt, f->t_prompt,
+		        f->t_prompt > 0 ? (double)f->n_prompt / f->t_prompt : 0.0);
+	if (f->n_gen)
+		fprintf(stderr, "trit: generation %ld tokens in %.3f s = %.2f tokens/s\n", f->n_gen, f->t_gen,
+		        f->t_gen > 0 ? (double)f->n_gen / f->t_gen : 0.0);
+}
+
+void run_prefill(struct session *s, const int32_t *ids, int n, float *logits, int all)
+{
+	struct error e;
+	double t0 = now_seconds();
+	if (forward_tokens(&s->fwd, ids, n, logits, all, &e) < 0)
+		die("%s", e.msg);
+	s->fwd.t_prompt += now_seconds() - t0;
+	s->fwd.n_prompt += n;
+}

@@ -1,0 +1,64 @@
+/* run_common.h: what `trit run`, `chat`, `perplexity` and `bench` share: llama.cpp-style option
+ * parsing, finding the model (-m, $TRIT_MODEL, or the demo model in the cache directory), and
+ * opening model + tokenizer + forward state together. */
+#ifndef TRIT_RUN_COMMON_H
+#define TRIT_RUN_COMMON_H
+
+#include "runtime/forward.h"
+#include "runtime/model.h"
+#include "runtime/sampler.h"
+#include "runtime/tokenizer.h"
+
+struct run_opts {
+	const char *model;
+	const char *prompt;      /* -p */
+	const char *prompt_file; /* -f */
+	const char *sys;         /* -sys */
+	const char *tokens;      /* --tokens 1,2,3 */
+	const char *dump_logits; /* --dump-logits FILE */
+	int n_predict;           /* -n, -1 = until EOG or context full */
+	int n_ctx;               /* -c, 0 = from the model */
+	int threads;             /* -t, 0 = physical cores */
+	int tile;                /* --ubatch: tokens per GEMM call */
+	int no_perf, cnv, kv_f32, no_display_prompt, ignore_eos;
+	enum kernel_choice kernel;
+	struct sampler_params sp;
+};
+
+/* the session every generating command works on */
+struct session {
+	struct model model;
+	struct tokenizer *tok; /* NULL only when the caller allowed it */
+	struct forward fwd;
+	double load_seconds;
+};
+
+/* llama.cpp defaults */
+void run_opts_default(struct run_opts *o);
+/* parses one option at argv[*i] (advancing *i past its value); 1 when it was one of ours, 0 when
+ * unknown; dies on a missing or malformed value */
+int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i);
+/* the help text of the shared options */
+void run_opts_help(FILE *f);
+/* the model path: -m, else $TRIT_MODEL, else the demo model (created on first use, with a note) */
+const char *run_model_path(const struct run_opts *o);
+/* loads the model, tokenizer (need_tok: required) and forward state; dies with one line on error */
+void session_open(struct session *s, const struct run_opts *o, int need_tok);
+/* frees it */
+void session_close(struct session *s);
+/* reads the prompt (-p or -f) into a malloc'd buffer of *len bytes; NULL when neither is given */
+char *run_read_prompt(const struct run_opts *o, size_t *len);
+/* parses "1,2,3" into malloc'd ids; dies on a malformed list */
+int32_t *run_parse_tokens(const char *list, int *n);
+
+/* samples and streams up to n_predict tokens (-1: no limit) starting from logits[n_vocab] of the
+ * last fed token; stops at end of generation (feeding the EOG token into the cache when feed_eog)
+ * or a full context; returns the number of tokens generated */
+int run_generate(struct session *s, struct sampler *smp, float *logits, int n_predict, int ignore_eos, int feed_eog,
+                 FILE *out);
+/* runs tokens through the model (batched), timing them as prompt; dies on error */
+void run_prefill(struct session *s, const int32_t *ids, int n, float *logits, int all);
+/* load time, prompt and generation tokens/s on stderr */
+void run_print_perf(const struct session *s);
+
+#endif
