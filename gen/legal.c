@@ -155,26 +155,34 @@ static int64_t round_up(int64_t v, int64_t unit)
 	return (v + unit - 1) / unit * unit;
 }
 
-static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-/* bk: the activation (I2S) or LUT (TL) slice of n tokens for one tile fits in half of L1 */
+/* bk: the activation (I2S) or LUT (TL) slice of n tokens for one tile fits in half of L1, in
+ * SIMD-friendly steps (TL1: 16 pairs, TL2: 8 triples), never so small that flushes dominate */
 static int32_t default_bk(enum kernel_kind kind, int32_t k, int32_t n, int64_t l1)
 {
-	int64_t half = l1 / 2, tokens = n < 1 ? 1 : n, kk = k < 1 ? 1 : k;
+	int64_t half = l1 / 2, tokens = n < 1 ? 1 : n, kk = k < 1 ? 1 : k, bk;
 	switch (kind) {
 	case KIND_I2S:
-		return (int32_t)clamp64(round_down(half / tokens, I2S_BLOCK), I2S_BLOCK,
-		                        round_up(kk, I2S_BLOCK));
+		bk = MAX(round_down(half / tokens, I2S_BLOCK), I2S_BLOCK);
+		return (int32_t)MIN(bk, round_up(kk, I2S_BLOCK));
 	case KIND_TL1: /* 32 LUT bytes per pair: 16 per column */
-		return (int32_t)clamp64(round_down(half / (16 * tokens), 2), 2,
-		                        MIN(TL1_MAX_BK, round_up(kk, 2)));
+		bk = MIN(MAX(round_down(half / (16 * tokens), 32), 64), TL1_MAX_BK);
+		return (int32_t)MIN(bk, round_up(kk, 2));
 	default: /* TL2: 32 LUT bytes per triple */
-		return (int32_t)clamp64(round_down(half * 3 / (32 * tokens), 3), 3,
-		                        MIN(TL2_MAX_BK, round_up(kk, 3)));
+		bk = MIN(MAX(round_down(half * 3 / (32 * tokens), 24), 48), TL2_MAX_BK);
+		return (int32_t)MIN(bk, round_up(kk, 3));
 	}
+}
+
+/* bm: the packed weights of a bm-row tile over all of k fit in half of L2, and every thread gets
+ * at least 4 tiles (the caller splits rows on tile boundaries) */
+static int32_t default_bm(enum kernel_kind kind, int32_t m, int32_t k, int32_t rb, int32_t threads, int64_t l2)
+{
+	int64_t unit = kind == KIND_I2S && m < TL_ROW_GROUP ? rb : TL_ROW_GROUP;
+	int64_t row_bytes = k / 4 > 0 ? k / 4 : 1, mm = m < 1 ? 1 : m;
+	int64_t by_cache = round_down(l2 / 2 / row_bytes, unit);
+	int64_t by_threads = round_down(mm / (4 * (int64_t)threads), unit);
+	int64_t bm = MAX(MIN(by_cache, by_threads), unit);
+	return (int32_t)MIN(bm, round_up(mm, unit));
 }
 
 int spec_default(struct kernel_spec *s, enum kernel_kind kind, enum isa isa, int32_t m, int32_t k,
@@ -189,13 +197,11 @@ int spec_default(struct kernel_spec *s, enum kernel_kind kind, enum isa isa, int
 	s->k = k;
 	s->n = n;
 	s->rb = kind == KIND_I2S ? 4 : TL_ROW_GROUP;
+	s->threads = c && c->physical_cores > 0 ? c->physical_cores : 1;
 	s->bk = default_bk(kind, k, n, l1);
-	/* bm: the packed weights of a bm-row tile over all of k fit in half of L2 */
-	int64_t row_bytes = k / 4 > 0 ? k / 4 : 1, mm = m < 1 ? 1 : m;
-	s->bm = (int32_t)clamp64(round_down(l2 / 2 / row_bytes, s->rb), s->rb, round_up(mm, s->rb));
+	s->bm = default_bm(kind, m, k, s->rb, s->threads, l2);
 	s->unroll = 1;
 	s->prefetch = 0;
-	s->threads = c && c->physical_cores > 0 ? c->physical_cores : 1;
 	struct error why;
 	if (spec_legal(s, &why) < 0)
 		return errorf(e, "no default %s kernel for m=%d k=%d n=%d: %s", (unsigned)kind < KIND_COUNT ?
