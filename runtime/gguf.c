@@ -27,6 +27,7 @@ struct cursor {
 	const char *file; /* NULL for an in-memory image */
 	struct error *e;
 	char what[160];   /* what is being read, for messages: "key 'x'", "tensor 'y'" */
+	int verb;         /* the message continues the sentence ("tensor 'y' has ...") */
 };
 
 /* fills the error with "FILE: WHAT: message" */
@@ -37,7 +38,7 @@ __attribute__((format(printf, 2, 3))) static int fail(struct cursor *c, const ch
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	const char *sep = c->what[0] ? ": " : "";
+	const char *sep = !c->what[0] ? "" : c->verb ? " " : ": ";
 	if (c->file)
 		return errorf(c->e, "%s: %s%s%s", c->file, c->what, sep, msg);
 	return errorf(c->e, "%s%s%s", c->what, sep, msg);
@@ -245,8 +246,10 @@ static int take_tensor_info(struct cursor *c, struct gguf_tensor *t)
 	if (take_u32(c, &t->type, "type") < 0 || take_u64(c, &t->offset, "data offset") < 0)
 		return -1;
 	struct error te;
-	if (ggml_tensor_nbytes(t->type, t->ne, t->n_dims, &t->nbytes, &te) < 0)
+	if (ggml_tensor_nbytes(t->type, t->ne, t->n_dims, &t->nbytes, &te) < 0) {
+		c->verb = strncmp(te.msg, "has ", 4) == 0;
 		return fail(c, "%s", te.msg);
+	}
 	return 0;
 }
 

@@ -214,7 +214,7 @@ void gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type, uint3
 	} else if (ggml_tensor_nbytes(type, ne, n_dims, &want, &e) < 0) {
 		char why[sizeof(e.msg)];
 		memcpy(why, e.msg, sizeof(why));
-		bad = errorf(&e, "tensor '%s': %.400s", name, why);
+		bad = errorf(&e, "tensor '%s'%s%.400s", name, strncmp(why, "has ", 4) ? ": " : " ", why);
 	} else if (want != nbytes) {
 		bad = errorf(&e, "tensor '%s': %llu bytes given, its type and shape need %llu", name,
 			     (unsigned long long)nbytes, (unsigned long long)want);

@@ -277,3 +277,405 @@ TEST(write_large_file_fast)
 	unlink(path);
 	free(big);
 }
+
+/* ---- the corrupted-file suite: a small valid image built byte by byte, then damaged ---- */
+
+struct img {
+	uint8_t b[1024];
+	size_t n;
+	/* field positions */
+	size_t n_tensors, n_kv, key0_len, arr_type, arr_count, bool_val;
+	size_t t_name_len[2], t_ndims[2], t_ne0[2], t_type[2], t_offset[2];
+};
+
+static void img_put(struct img *m, const void *p, size_t n)
+{
+	memcpy(m->b + m->n, p, n);
+	m->n += n;
+}
+static void img_u32(struct img *m, uint32_t v) { img_put(m, &v, 4); }
+static void img_u64(struct img *m, uint64_t v) { img_put(m, &v, 8); }
+static void img_str(struct img *m, const char *s)
+{
+	img_u64(m, strlen(s));
+	img_put(m, s, strlen(s));
+}
+static void set_u32(struct img *m, size_t pos, uint32_t v) { memcpy(m->b + pos, &v, 4); }
+static void set_u64(struct img *m, size_t pos, uint64_t v) { memcpy(m->b + pos, &v, 8); }
+
+/* 4 keys, 2 tensors (F32 [8] and I2_S [128, 2]); the last tensor ends exactly at the end of the
+ * file, so cutting any byte off makes the file invalid */
+static void build_img(struct img *m)
+{
+	memset(m, 0, sizeof(*m));
+	img_u32(m, 0x46554747u);
+	img_u32(m, 3);
+	m->n_tensors = m->n;
+	img_u64(m, 2);
+	m->n_kv = m->n;
+	img_u64(m, 4);
+	m->key0_len = m->n;
+	img_str(m, "general.architecture");
+	img_u32(m, GGUF_STRING);
+	img_str(m, "bitnet-b1.58");
+	img_str(m, "tokenizer.ggml.tokens");
+	img_u32(m, GGUF_ARRAY);
+	m->arr_type = m->n;
+	img_u32(m, GGUF_STRING);
+	m->arr_count = m->n;
+	img_u64(m, 2);
+	img_str(m, "a");
+	img_str(m, "bc");
+	img_str(m, "bitnet-b1.58.block_count");
+	img_u32(m, GGUF_U32);
+	img_u32(m, 1);
+	img_str(m, "tokenizer.ggml.add_bos_token");
+	img_u32(m, GGUF_BOOL);
+	m->bool_val = m->n;
+	uint8_t one = 1;
+	img_put(m, &one, 1);
+	const char *names[2] = {"output_norm.weight", "blk.0.attn_q.weight"};
+	uint32_t types[2] = {GGML_TYPE_F32, GGML_TYPE_I2_S};
+	int64_t ne[2][2] = {{8, 1}, {128, 2}};
+	uint32_t dims[2] = {1, 2};
+	uint64_t offs[2] = {0, 32};
+	for (int t = 0; t < 2; t++) {
+		m->t_name_len[t] = m->n;
+		img_str(m, names[t]);
+		m->t_ndims[t] = m->n;
+		img_u32(m, dims[t]);
+		m->t_ne0[t] = m->n;
+		for (uint32_t d = 0; d < dims[t]; d++)
+			img_u64(m, (uint64_t)ne[t][d]);
+		m->t_type[t] = m->n;
+		img_u32(m, types[t]);
+		m->t_offset[t] = m->n;
+		img_u64(m, offs[t]);
+	}
+	while (m->n % 32)
+		m->b[m->n++] = 0;
+	for (int i = 0; i < 8; i++) {
+		float f = (float)i;
+		img_put(m, &f, 4);
+	}
+	int8_t trits[256];
+	for (int i = 0; i < 256; i++)
+		trits[i] = (int8_t)(i % 3 - 1);
+	ternary_encode(GGML_TYPE_I2_S, trits, 0.25f, 128, 2, m->b + m->n);
+	m->n += 96;
+}
+
+/* parses exactly n bytes of a heap copy (so any over-read is caught by ASan); on success closes */
+static int parse_copy(const uint8_t *p, size_t n, struct error *e)
+{
+	uint8_t *copy = malloc(n ? n : 1);
+	memcpy(copy, p, n);
+	struct gguf g;
+	e->msg[0] = 0;
+	int r = gguf_parse(&g, copy, n, e);
+	if (r == 0)
+		gguf_close(&g);
+	free(copy);
+	return r;
+}
+
+static void expect_error(struct img *m, const char *a, const char *b)
+{
+	struct error e;
+	CHECKF(parse_copy(m->b, m->n, &e) == -1, "damaged image parsed (expected an error about %s)", a);
+	CHECK_ERR(e.msg, a);
+	if (b)
+		CHECK_ERR(e.msg, b);
+}
+
+TEST(valid_image_matches_writer)
+{
+	struct img m;
+	build_img(&m);
+	struct error e;
+	struct gguf g;
+	CHECKF(gguf_parse(&g, m.b, m.n, &e) == 0, "%s", e.msg);
+	CHECK_EQ_INT(g.n_kv, 4);
+	CHECK_EQ_INT(g.n_tensors, 2);
+	uint32_t blocks = 0;
+	CHECK(gguf_get_u32(&g, "bitnet-b1.58.block_count", &blocks) == 0 && blocks == 1);
+	/* the writer produces the same bytes */
+	struct gguf_writer *w = gguf_writer_new();
+	for (uint64_t i = 0; i < g.n_kv; i++)
+		gguf_w_copy_kv(w, &g.kv[i]);
+	for (uint64_t i = 0; i < g.n_tensors; i++) {
+		const struct gguf_tensor *t = &g.tensors[i];
+		gguf_w_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data, t->nbytes);
+	}
+	const char *path = tmp_path("same.gguf");
+	CHECKF(gguf_writer_write(w, path, &e) == 0, "%s", e.msg);
+	gguf_writer_free(w);
+	size_t n;
+	char *f = read_file(path, &n, NULL);
+	CHECK(f && n == m.n && memcmp(f, m.b, n) == 0);
+	free(f);
+	gguf_close(&g);
+}
+
+TEST(truncated_at_every_byte)
+{
+	struct img m;
+	build_img(&m);
+	for (size_t len = 0; len < m.n; len++) {
+		struct error e;
+		if (parse_copy(m.b, len, &e) != -1) {
+			CHECKF(0, "image truncated to %zu of %zu bytes parsed", len, m.n);
+			return;
+		}
+		CHECKF(contains(e.msg, "truncated") || contains(e.msg, "beyond the end") || contains(e.msg, "past the end") ||
+			       contains(e.msg, "cannot fit"),
+		       "truncated to %zu: unexpected message '%s'", len, e.msg);
+		if (test_failed())
+			return;
+	}
+}
+
+TEST(bad_header)
+{
+	struct img m;
+	build_img(&m);
+	m.b[0] = 'X';
+	expect_error(&m, "not a GGUF file", NULL);
+	build_img(&m);
+	set_u32(&m, 4, 0x03000000);
+	expect_error(&m, "big-endian GGUF files are not supported", NULL);
+	set_u32(&m, 4, 1);
+	expect_error(&m, "version 1", NULL);
+	build_img(&m);
+	set_u64(&m, m.n_kv, 1ull << 62);
+	expect_error(&m, "key/value count", "cannot fit");
+	build_img(&m);
+	set_u64(&m, m.n_kv, UINT64_MAX);
+	expect_error(&m, "key/value count", NULL);
+	build_img(&m);
+	set_u64(&m, m.n_tensors, 1ull << 40);
+	expect_error(&m, "tensor count", "cannot fit");
+	build_img(&m);
+	set_u64(&m, m.n_kv, 5); /* one key more than present: the tensor infos are read as a key */
+	expect_error(&m, "tensor #0", NULL);
+}
+
+TEST(bad_keys)
+{
+	struct img m;
+	build_img(&m);
+	set_u64(&m, m.key0_len, UINT64_MAX);
+	expect_error(&m, "key/value #0", "length");
+	build_img(&m);
+	set_u64(&m, m.key0_len, 0);
+	expect_error(&m, "key/value #0", "empty key");
+	build_img(&m);
+	set_u64(&m, m.arr_count, 1ull << 61);
+	expect_error(&m, "key 'tokenizer.ggml.tokens'", "cannot fit");
+	build_img(&m);
+	set_u64(&m, m.arr_count, 3); /* the next key is read as a string, then garbage as a key */
+	expect_error(&m, "key/value #2", "past the end");
+	build_img(&m);
+	set_u32(&m, m.arr_type, GGUF_U64);
+	set_u64(&m, m.arr_count, UINT64_MAX / 4);
+	expect_error(&m, "key 'tokenizer.ggml.tokens'", "u64");
+	build_img(&m);
+	set_u32(&m, m.arr_type, 13);
+	expect_error(&m, "key 'tokenizer.ggml.tokens'", "unknown array element type 13");
+	build_img(&m);
+	set_u32(&m, m.arr_type, GGUF_ARRAY);
+	expect_error(&m, "key 'tokenizer.ggml.tokens'", "nested");
+	build_img(&m);
+	set_u32(&m, m.key0_len + 8 + 20, 99);
+	expect_error(&m, "key 'general.architecture'", "unknown value type 99");
+	build_img(&m);
+	m.b[m.bool_val] = 7;
+	expect_error(&m, "key 'tokenizer.ggml.add_bos_token'", "bool");
+	build_img(&m);
+	memcpy(m.b + m.key0_len + 8, "tokenizer.ggml.tokens", 20); /* key 0 becomes "tokenizer.ggml.token" */
+	memcpy(m.b + m.key0_len + 8 + 20 + 4 + 8 + 12 + 8, "tokenizer.ggml.token", 20);
+	m.b[m.key0_len + 8 + 20 + 4 + 8 + 12 + 8 + 20] = 0; /* second key now holds a NUL byte */
+	expect_error(&m, "NUL", NULL);
+}
+
+TEST(duplicate_keys_and_tensors)
+{
+	build_img(&m);
+	struct gguf_writer *w = gguf_writer_new();
+	int64_t ne = 8;
+	float d[8] = {0};
+	gguf_w_tensor(w, "x.weight", GGML_TYPE_F32, 1, &ne, d, sizeof(d));
+	gguf_w_tensor(w, "y.weight", GGML_TYPE_F32, 1, &ne, d, sizeof(d));
+	const char *path = tmp_path("dup.gguf");
+	struct error e;
+	CHECKF(gguf_writer_write(w, path, &e) == 0, "%s", e.msg);
+	gguf_writer_free(w);
+	size_t n;
+	uint8_t *f = (uint8_t *)read_file(path, &n, NULL);
+	uint8_t *y = f ? memmem(f, n, "y.weight", 8) : NULL;
+	if (y) {
+		y[0] = 'x';
+		CHECK(parse_copy(f, n, &e) == -1);
+		CHECK_ERR(e.msg, "tensor 'x.weight'");
+		CHECK_ERR(e.msg, "duplicate tensor name");
+	}
+	free(f);
+
+	w = gguf_writer_new();
+	gguf_w_u32(w, "a.key", 1);
+	gguf_w_u32(w, "b.key", 2);
+	path = tmp_path("dupkey.gguf");
+	CHECKF(gguf_writer_write(w, path, &e) == 0, "%s", e.msg);
+	gguf_writer_free(w);
+	f = (uint8_t *)read_file(path, &n, NULL);
+	uint8_t *b = f ? memmem(f, n, "b.key", 5) : NULL;
+	if (b) {
+		b[0] = 'a';
+		CHECK(parse_copy(f, n, &e) == -1);
+		CHECK_ERR(e.msg, "key 'a.key'");
+		CHECK_ERR(e.msg, "duplicate key");
+	}
+	free(f);
+}
+
+TEST(bad_tensor_infos)
+{
+	struct img m;
+	build_img(&m);
+	set_u32(&m, m.t_ndims[1], 5);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "n_dims is 5");
+	build_img(&m);
+	set_u32(&m, m.t_ndims[0], 0);
+	expect_error(&m, "tensor 'output_norm.weight'", "n_dims is 0");
+	build_img(&m);
+	set_u64(&m, m.t_ne0[1], 0);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "dimension 0");
+	build_img(&m);
+	set_u64(&m, m.t_ne0[1], (uint64_t)-128);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "must be positive");
+	build_img(&m);
+	set_u64(&m, m.t_ne0[1], 1ull << 62);
+	set_u64(&m, m.t_ne0[1] + 8, 1ull << 62);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "overflows");
+	build_img(&m);
+	set_u64(&m, m.t_ne0[1], 100);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "ne0 = 100");
+	build_img(&m);
+	set_u32(&m, m.t_type[1], 77);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "unknown ggml type id 77");
+	build_img(&m);
+	set_u32(&m, m.t_type[1], GGML_TYPE_TL2);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight' has bitnet.cpp type TL2 (39)", "--quant-type i2_s");
+	set_u32(&m, m.t_type[1], GGML_TYPE_TL1);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight' has bitnet.cpp type TL1 (38)", "TQ2_0");
+	build_img(&m);
+	set_u64(&m, m.t_offset[1], 64);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "beyond the end");
+	build_img(&m);
+	set_u64(&m, m.t_offset[1], UINT64_MAX - 31);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "beyond the end");
+	build_img(&m);
+	set_u64(&m, m.t_offset[1], 8);
+	expect_error(&m, "tensor 'blk.0.attn_q.weight'", "not a multiple of the alignment 32");
+	build_img(&m);
+	set_u64(&m, m.t_offset[1], 0);
+	set_u64(&m, m.t_ne0[0], 4); /* shrink tensor 0 so the file still ends on data */
+	expect_error(&m, "overlaps tensor", NULL);
+	build_img(&m);
+	set_u64(&m, m.t_name_len[0], 0);
+	expect_error(&m, "tensor #0", "empty tensor name");
+}
+
+TEST(bad_alignment_key)
+{
+	struct gguf_writer *w = gguf_writer_new();
+	gguf_w_u32(w, "general.alignment", 64);
+	const char *path = tmp_path("al.gguf");
+	struct error e;
+	CHECKF(gguf_writer_write(w, path, &e) == 0, "%s", e.msg);
+	gguf_writer_free(w);
+	size_t n;
+	uint8_t *f = (uint8_t *)read_file(path, &n, NULL);
+	if (!f)
+		return;
+	uint32_t v = 48;
+	memcpy(f + n - 4 - (n - 24 - 8 - 17 - 4 - 4), &v, 4); /* the value follows key and type */
+	CHECK(parse_copy(f, n, &e) == -1);
+	CHECK_ERR(e.msg, "general.alignment");
+	CHECK_ERR(e.msg, "48 is not a power of two");
+	uint32_t ty = GGUF_I32;
+	memcpy(f + 24 + 8 + 17, &ty, 4);
+	CHECK(parse_copy(f, n, &e) == -1);
+	CHECK_ERR(e.msg, "general.alignment");
+	CHECK_ERR(e.msg, "must be a u32");
+	free(f);
+	/* the writer refuses a bad alignment too */
+	w = gguf_writer_new();
+	gguf_w_alignment(w, 48);
+	CHECK(gguf_writer_write(w, path, &e) == -1);
+	CHECK_ERR(e.msg, "general.alignment");
+	gguf_writer_free(w);
+}
+
+TEST(errors_name_the_file)
+{
+	struct img m;
+	build_img(&m);
+	set_u32(&m, m.t_type[0], 1234);
+	const char *path = tmp_path("damaged.gguf");
+	struct error e;
+	CHECK(write_file_atomic(path, m.b, m.n, &e) == 0);
+	struct gguf g;
+	CHECK(gguf_open(&g, path, &e) == -1);
+	CHECK_ERR(e.msg, path);
+	CHECK_ERR(e.msg, "tensor 'output_norm.weight'");
+	CHECK_ERR(e.msg, "1234");
+	CHECK(write_file_atomic(path, m.b, 10, &e) == 0);
+	CHECK(gguf_open(&g, path, &e) == -1);
+	CHECK_ERR(e.msg, path);
+	CHECK_ERR(e.msg, "truncated");
+	CHECK(gguf_open(&g, tmp_path("absent.gguf"), &e) == -1);
+	CHECK_ERR(e.msg, "absent.gguf");
+}
+
+TEST(random_bit_flips)
+{
+	struct img m;
+	struct rng r;
+	rng_seed(&r, 2024);
+	int failures = 0;
+	for (int iter = 0; iter < 3000; iter++) {
+		build_img(&m);
+		int flips = 1 + (int)rng_below(&r, 3);
+		for (int k = 0; k < flips; k++) {
+			size_t pos = (size_t)rng_below(&r, m.n);
+			m.b[pos] ^= (uint8_t)(1u << rng_below(&r, 8));
+		}
+		struct error e;
+		uint8_t *copy = malloc(m.n);
+		memcpy(copy, m.b, m.n);
+		struct gguf g;
+		e.msg[0] = 0;
+		if (gguf_parse(&g, copy, m.n, &e) == 0) {
+			/* whatever parsed must be usable: touch every value and decode every row */
+			for (uint64_t i = 0; i < g.n_kv; i++)
+				for (uint64_t j = 0; j < g.kv[i].count; j++)
+					(void)(g.kv[i].strs ? (double)gguf_arr_str(&g.kv[i], j).len : gguf_arr_num(&g.kv[i], j));
+			for (uint64_t i = 0; i < g.n_tensors; i++) {
+				const struct gguf_tensor *t = &g.tensors[i];
+				if (!ggml_type_decodable(t->type) || t->ne[0] > 4096)
+					continue;
+				float row[4096];
+				int64_t rows = t->nbytes ? t->ne[1] * t->ne[2] * t->ne[3] : 0;
+				if (rows > 0)
+					ggml_decode_row(t->type, t->data, t->ne[0], rows, rows - 1, row);
+			}
+			gguf_close(&g);
+		} else {
+			failures++;
+			CHECKF(e.msg[0] != 0, "bit flip %d: error without a message", iter);
+		}
+		free(copy);
+	}
+	CHECK(failures > 100); /* most header flips are caught */
+}
