@@ -492,7 +492,6 @@ TEST(bad_keys)
 	m.b[m.bool_val] = 7;
 	expect_error(&m, "key 'tokenizer.ggml.add_bos_token'", "bool");
 	build_img(&m);
-	memcpy(m.b + m.key0_len + 8, "tokenizer.ggml.tokens", 20); /* key 0 becomes "tokenizer.ggml.token" */
 	memcpy(m.b + m.key0_len + 8 + 20 + 4 + 8 + 12 + 8, "tokenizer.ggml.token", 20);
 	m.b[m.key0_len + 8 + 20 + 4 + 8 + 12 + 8 + 20] = 0; /* second key now holds a NUL byte */
 	expect_error(&m, "NUL", NULL);
@@ -500,7 +499,6 @@ TEST(bad_keys)
 
 TEST(duplicate_keys_and_tensors)
 {
-	build_img(&m);
 	struct gguf_writer *w = gguf_writer_new();
 	int64_t ne = 8;
 	float d[8] = {0};
