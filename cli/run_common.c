@@ -148,12 +148,21 @@ static int file_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* writes the demo model by running this program's own 'mkmodel' */
+/* the description of the demo model (the same shape as models/tiny.trit) */
+static const char demo_desc[] = "model demo\narch bitnet-b1.58\ntokenizer gpt2\nvocab 512\nembd 256\nffn 768\n"
+                                "layers 2\nheads 4\nkv_heads 2\nctx 256\nrope_theta 500000\nrms_eps 1e-05\n"
+                                "tied true\nsub_norms true\nact relu2\n";
+
+/* writes the demo model by running this program's own 'mkmodel' on demo_desc */
 static void make_demo(const char *path)
 {
 	struct error e;
 	if (mkdir_p(trit_cache_dir(), &e) < 0)
 		die("cannot create the cache directory: %s", e.msg);
+	char desc[4300];
+	snprintf(desc, sizeof(desc), "%s/demo.trit", trit_cache_dir());
+	if (write_file_atomic(desc, demo_desc, sizeof(demo_desc) - 1, &e) < 0)
+		die("%s", e.msg);
 	fprintf(stderr, "trit: no model given (-m or $TRIT_MODEL): creating a tiny random demo model in %s\n", path);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -162,12 +171,12 @@ static void make_demo(const char *path)
 		int fd = open("/dev/null", O_WRONLY);
 		if (fd >= 0)
 			dup2(fd, 1);
-		execl("/proc/self/exe", "trit", "mkmodel", "tiny", "--seed", "1", "-o", path, (char *)NULL);
+		execl("/proc/self/exe", "trit", "mkmodel", desc, "--seed", "1", "-o", path, (char *)NULL);
 		_exit(127);
 	}
 	int st;
 	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !file_exists(path))
-		die("could not create the demo model with 'trit mkmodel tiny -o %s'; pass -m FILE", path);
+		die("could not create the demo model with 'trit mkmodel %s -o %s'; pass -m FILE", desc, path);
 }
 
 const char *run_model_path(const struct run_opts *o)
