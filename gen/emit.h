@@ -68,6 +68,25 @@ void e_loop_end(struct emit *e, struct loop *l);
 LLVMValueRef e_dot_u8s8(struct emit *e, LLVMValueRef acc, LLVMValueRef a_u8, LLVMValueRef b_s8,
                         unsigned bytes);
 
+/* One section of a LUT kernel's packed weights: 4-bit indices of `units` pairs or triples, two
+ * rows per byte (row j low nibble, row j+16 high nibble), 16 bytes per unit per row group of 32;
+ * optionally a uint32 sign word per unit per row group (TL2). The kernel builds each token's
+ * LUT in scratch in its own chunked order (32 bytes per unit: the same size docs/kernels.md
+ * gives, so kernel_scratch_size() holds). */
+struct tl_section {
+	int units;                      /* pairs or triples in the section */
+	int arity;                      /* activations per unit: 2 or 3 */
+	int x_col;                      /* first activation column of the section */
+	long long w_off, w_stride;      /* nibble bytes: section start, bytes per row group */
+	long long s_off, s_stride;      /* sign words: start (< 0: none) and bytes per row group */
+	long long lut_off;              /* offset of the section's LUT in a token's LUT */
+	int max_flush;                  /* units per int16 tile that provably cannot overflow */
+	const signed char (*coef)[3];   /* entry i (< 16) = Σ_a coef[i][a]·q[a] */
+};
+
+/* emits a whole TL kernel over the given sections (the tiles come from e->s) */
+int emit_tl(struct emit *e, const struct tl_section *sec, int nsec, struct error *err);
+
 /* per-kind bodies: emit the whole function body of e->s; 0 or -1 with a message */
 int emit_i2s(struct emit *e, struct error *err);
 int emit_tl1(struct emit *e, struct error *err);

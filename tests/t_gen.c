@@ -315,3 +315,39 @@ TEST(i2s_model_shapes)
 {
 	model_shapes(KIND_I2S);
 }
+
+TEST(tl1_small_and_odd_shapes)
+{
+	static const int32_t ms[] = {32, 96};
+	static const int32_t ks[] = {2, 6, 128, 250, 384};
+	small_shapes(KIND_TL1, ms, COUNTOF(ms), ks, COUNTOF(ks));
+}
+
+TEST(tl2_small_and_odd_shapes)
+{
+	static const int32_t ms[] = {32, 96};
+	static const int32_t ks[] = {2, 4, 6, 7, 128, 250, 384};
+	small_shapes(KIND_TL2, ms, COUNTOF(ms), ks, COUNTOF(ks));
+}
+
+TEST(tl_batches)
+{
+	sweep_shape(KIND_TL1, 64, 250, batches, COUNTOF(batches), 0);
+	if (!test_failed())
+		sweep_shape(KIND_TL2, 64, 250, batches, COUNTOF(batches), 0);
+}
+
+TEST(tl_tiles_and_row_ranges)
+{
+	static const int32_t rbs[] = {32, 64};
+	tiles(KIND_TL1, 160, 300, rbs, COUNTOF(rbs));
+	if (!test_failed())
+		tiles(KIND_TL2, 160, 301, rbs, COUNTOF(rbs));
+}
+
+TEST(tl_model_shapes)
+{
+	model_shapes(KIND_TL1);
+	if (!test_failed())
+		model_shapes(KIND_TL2);
+}
