@@ -1,10 +1,14 @@
 /* trit aot: compiles every kernel a model needs, for any target, into one object plus a header
- * that a runtime built without LLVM can link. requires: llvm */
+ * that a runtime built without LLVM can link. Needs LLVM: a --without-llvm build says so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
+#include "config.h" /* this build's, found through -I. (the build directory) */
 #include "cli/cli.h"
+
+#if TRIT_HAVE_LLVM
 #include "gen/gen.h"
 #include "ir/ir.h"
 #include "jit/aot.h"
@@ -108,3 +112,14 @@ int cmd_aot(int argc, char **argv)
 	target_free(&t);
 	return 0;
 }
+
+#else
+
+int cmd_aot(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	die("aot: this trit was built with --without-llvm; 'trit aot' needs LLVM");
+}
+
+#endif

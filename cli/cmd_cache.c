@@ -1,12 +1,15 @@
-/* trit cache: lists, verifies, clears or warms the kernel object cache. requires: llvm */
+/* trit cache: lists, verifies, clears or warms the kernel object cache (--warm needs LLVM). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h" /* this build's, found through -I. (the build directory) */
 #include "cli/cli.h"
 #include "ir/ir.h"
 #include "jit/cache.h"
+#if TRIT_HAVE_LLVM
 #include "jit/jit.h"
+#endif
 #include "jit/model_specs.h"
 
 static void usage(FILE *f)
@@ -43,6 +46,7 @@ static void print_entry(const struct cache_entry *ce, void *arg)
 	l->bytes += ce->size;
 }
 
+#if TRIT_HAVE_LLVM
 static int warm(const char *model_path, const char *kinds_s, const char *batch_s)
 {
 	struct error e;
@@ -80,6 +84,15 @@ static int warm(const char *model_path, const char *kinds_s, const char *batch_s
 	ir_free(&f);
 	return 0;
 }
+#else
+static int warm(const char *model_path, const char *kinds_s, const char *batch_s)
+{
+	(void)model_path;
+	(void)kinds_s;
+	(void)batch_s;
+	die("cache: this trit was built with --without-llvm; 'trit cache --warm' needs LLVM");
+}
+#endif
 
 int cmd_cache(int argc, char **argv)
 {

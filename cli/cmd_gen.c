@@ -1,17 +1,19 @@
-/* trit gen: prints a kernel's optimised LLVM IR or assembly. requires: llvm */
+/* trit gen: prints a kernel's optimised LLVM IR or assembly. Needs LLVM: a --without-llvm build says so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <llvm-c/Core.h>
+#include "base/util.h"
+#include "config.h" /* this build's, found through -I. (the build directory) */
+#include "cli/cli.h"
 
+#if TRIT_HAVE_LLVM
 #include "gen/gen.h"
 #include "jit/cache.h"
 #include "jit/aot.h"
 #include "jit/compile.h"
 #include "jit/model_specs.h"
 #include "jit/target.h"
-#include "cli/cli.h"
 
 static void usage(FILE *f)
 {
@@ -108,3 +110,14 @@ int cmd_gen(int argc, char **argv)
 	target_free(&t);
 	return 0;
 }
+
+#else
+
+int cmd_gen(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	die("gen: this trit was built with --without-llvm; 'trit gen' needs LLVM");
+}
+
+#endif

@@ -1,12 +1,14 @@
 /* trit kernel: runs one kernel spec on weight and activation files, calling the JIT'd code
- * through libffi with the signature the generated IR declares. requires: llvm */
+ * through libffi with the signature the generated IR declares. Needs LLVM: a --without-llvm build says so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <llvm-c/Core.h>
-
+#include "base/util.h"
+#include "config.h" /* this build's, found through -I. (the build directory) */
 #include "cli/cli.h"
+
+#if TRIT_HAVE_LLVM
 #include "gen/gen.h"
 #include "jit/ffi_call.h"
 #include "jit/jit.h"
@@ -138,3 +140,14 @@ int cmd_kernel(int argc, char **argv)
 	free(w);
 	return 0;
 }
+
+#else
+
+int cmd_kernel(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	die("kernel: this trit was built with --without-llvm; 'trit kernel' needs LLVM");
+}
+
+#endif

@@ -14,6 +14,13 @@ fails=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
 
+# a --without-llvm build has no JIT: it must say so in one line, and there is nothing else to test
+if ! "$trit" gen --help >/dev/null 2>"$tmp/err"; then
+	grep -qx "trit: gen: this trit was built with --without-llvm; 'trit gen' needs LLVM" "$tmp/err" &&
+		pass without_llvm_refuses_clearly || fail without_llvm_refuses_clearly "$(cat "$tmp/err")"
+	exit $fails
+fi
+
 cat >"$tmp/driver.c" <<'C'
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,6 +11,13 @@ export TRIT_CACHE_DIR="$tmp/cache"
 fails=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+
+# a --without-llvm build has no JIT: it must say so in one line, and there is nothing else to test
+if ! "$trit" gen --help >/dev/null 2>"$tmp/err"; then
+	grep -qx "trit: gen: this trit was built with --without-llvm; 'trit gen' needs LLVM" "$tmp/err" &&
+		pass without_llvm_refuses_clearly || fail without_llvm_refuses_clearly "$(cat "$tmp/err")"
+	exit $fails
+fi
 has_flag() { grep -qw "$1" /proc/cpuinfo; }
 
 # trit gen: IR names the function, asm uses the ISA's instructions
