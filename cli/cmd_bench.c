@@ -1,12 +1,158 @@
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "base/rng.h"
 #include "cli/cli.h"
+#include "cli/run_common.h"
+#include "runtime/ggml_types.h"
 
-/* NOT IMPLEMENTED YET: placeholder until the issue that owns 'trit bench' lands */
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: trit bench [-m FILE] [-p N] [-n N] [-r N] [-t LIST] [--kernel KIND]\n"
+	           "       trit bench --kernels ...   (per-kernel benchmarks)\n\n"
+	           "Whole-model throughput in the style of llama-bench: prompt processing of N tokens (ppN,\n"
+	           "batched) and generation of N tokens one at a time (tgN), mean +/- standard deviation over\n"
+	           "the repetitions.\n\n"
+	           "  -m FILE        model (default: $TRIT_MODEL, else the demo model)\n"
+	           "  -p N           prompt tokens (default 128; 0 = skip)\n"
+	           "  -n N           generated tokens (default 64; 0 = skip)\n"
+	           "  -r N           repetitions (default 5)\n"
+	           "  -t LIST        thread counts, e.g. 1,2 (default: physical cores)\n"
+	           "  --kernel KIND  auto, i2s, tl1, tl2 or ref\n");
+}
+
+/* tokens/s of one repetition of ppN (gen = 0) or tgN (gen = 1) */
+static double one_rep(struct session *s, const int32_t *toks, int n, int gen, float *logits)
+{
+	struct error e;
+	forward_reset(&s->fwd);
+	double t0 = now_seconds();
+	if (gen) {
+		for (int i = 0; i < n; i++)
+			if (forward_tokens(&s->fwd, toks + i, 1, logits, 0, &e) < 0)
+				die("%s", e.msg);
+	} else if (forward_tokens(&s->fwd, toks, n, logits, 0, &e) < 0) {
+		die("%s", e.msg);
+	}
+	double dt = now_seconds() - t0;
+	return dt > 0 ? n / dt : 0;
+}
+
+static void print_row(const struct session *s, const char *desc, double size_mib, double params, int threads,
+                      const char *test, const double *v, int reps)
+{
+	double mean = 0, sd = 0;
+	for (int i = 0; i < reps; i++)
+		mean += v[i];
+	mean /= reps;
+	for (int i = 0; i < reps; i++)
+		sd += (v[i] - mean) * (v[i] - mean);
+	sd = reps > 1 ? sqrt(sd / (reps - 1)) : 0;
+	char kern[64];
+	const struct kernel_handle *h = &s->model.layers[0].down.gemv;
+	if (h->dense)
+		snprintf(kern, sizeof(kern), "dense-ref");
+	else
+		snprintf(kern, sizeof(kern), "%s/%s%s", kind_name(h->spec.kind), isa_name(h->spec.isa), h->fn ? "" : "-ref");
+	printf("| %-28s | %9.2f MiB | %8.2f M | %-14s | %7d | %6s | %10.2f ± %.2f |\n", desc, size_mib, params / 1e6, kern,
+	       threads, test, mean, sd);
+	fflush(stdout);
+}
+
 int cmd_bench(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "trit: 'bench' is not implemented in this version yet\n");
-	return 1;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--kernels")) {
+			fprintf(stderr, "trit: kernel benchmarks are not built yet\n");
+			return 1;
+		}
+	struct run_opts o;
+	run_opts_default(&o);
+	int pp = 128, tg = 64, reps = 5, nthreads = 0, threads[16];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if ((!strcmp(a, "-p") || !strcmp(a, "-n") || !strcmp(a, "-r") || !strcmp(a, "-t")) && i + 1 >= argc)
+			die("bench: option '%s' needs a value", a);
+		if (!strcmp(a, "-p") || !strcmp(a, "-n") || !strcmp(a, "-r")) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || v < 0 || v > 100000 || (!strcmp(a, "-r") && v < 1))
+				die("bench: option '%s': bad value '%s'", a, argv[i]);
+			*(!strcmp(a, "-p") ? &pp : !strcmp(a, "-n") ? &tg : &reps) = (int)v;
+		} else if (!strcmp(a, "-t")) {
+			char *p = argv[++i], *end;
+			nthreads = 0;
+			for (;;) {
+				long v = strtol(p, &end, 10);
+				if (end == p || v < 1 || v > 1024 || nthreads == 16 || (*end && *end != ','))
+					die("bench: -t expects a list of thread counts like 1,2, got '%s'", argv[i]);
+				threads[nthreads++] = (int)v;
+				if (!*end)
+					break;
+				p = end + 1;
+			}
+		} else if (!run_opts_parse_one(&o, argc, argv, &i)) {
+			die("bench: unknown option '%s' (see 'trit bench --help')", a);
+		}
+	}
+	if (!nthreads)
+		threads[nthreads++] = 0;
+
+	printf("| %-28s | %13s | %10s | %-14s | %7s | %6s | %17s |\n", "model", "size", "params", "kernel", "threads", "test",
+	       "t/s");
+	printf("| %.28s | %.12s: | %.9s: | %.14s | %.6s: | %.5s: | %.16s: |\n", "-----------------------------",
+	       "--------------", "-----------", "---------------", "--------", "-------", "------------------");
+	for (int ti = 0; ti < nthreads; ti++) {
+		o.threads = threads[ti];
+		struct session s;
+		session_open(&s, &o, 0);
+		if (pp + tg > s.fwd.n_ctx)
+			die("bench: pp %d + tg %d exceed the context %d (use -c)", pp, tg, s.fwd.n_ctx);
+		double bytes = 0, params = 0;
+		for (uint64_t k = 0; k < s.model.g.n_tensors; k++) {
+			const struct gguf_tensor *t = &s.model.g.tensors[k];
+			bytes += (double)t->nbytes;
+			params += (double)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
+		}
+		char desc[128];
+		const struct gguf_tensor *q = gguf_find_tensor(&s.model.g, "blk.0.ffn_down.weight");
+		const char *tn = q ? ggml_type_name(q->type) : NULL;
+		snprintf(desc, sizeof(desc), "%.14s %s %s", s.model.d.name, s.model.d.arch, tn ? tn : "?");
+		int nt = MAX(pp, tg);
+		int32_t *toks = xmalloc((size_t)MAX(nt, 1) * sizeof(int32_t));
+		struct rng r;
+		rng_seed(&r, 42);
+		for (int i = 0; i < nt; i++)
+			toks[i] = (int32_t)rng_below(&r, (uint64_t)s.model.d.n_vocab);
+		float *logits = xmalloc((size_t)s.model.d.n_vocab * sizeof(float));
+		double *v = xmalloc((size_t)reps * sizeof(double));
+		int th = s.fwd.nth;
+		if (pp > 0) {
+			one_rep(&s, toks, MIN(pp, 16), 0, logits); /* warm-up */
+			for (int i = 0; i < reps; i++)
+				v[i] = one_rep(&s, toks, pp, 0, logits);
+			char test[32];
+			snprintf(test, sizeof(test), "pp%d", pp);
+			print_row(&s, desc, bytes / 1048576.0, params, th, test, v, reps);
+		}
+		if (tg > 0) {
+			one_rep(&s, toks, MIN(tg, 4), 1, logits);
+			for (int i = 0; i < reps; i++)
+				v[i] = one_rep(&s, toks, tg, 1, logits);
+			char test[32];
+			snprintf(test, sizeof(test), "tg%d", tg);
+			print_row(&s, desc, bytes / 1048576.0, params, th, test, v, reps);
+		}
+		free(v);
+		free(logits);
+		free(toks);
+		session_close(&s);
+	}
+	return 0;
 }
