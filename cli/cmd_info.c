@@ -1,12 +1,160 @@
+/* cmd_info.c: `trit info -m FILE`: a model file's architecture, hyper-parameters, tokenizer and
+ * tensors (the kernels chosen and the cache state come from info_kernels_and_cache()). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "ir/ir.h"
+#include "runtime/ggml_types.h"
+#include "runtime/gguf.h"
+#include "runtime/model_meta.h"
 
-/* NOT IMPLEMENTED YET: placeholder until the issue that owns 'trit info' lands */
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: trit info -m FILE\n"
+	           "Prints a GGUF model's architecture, name, hyper-parameters, tokenizer summary and its\n"
+	           "tensors (name, type, shape, bytes) with totals.\n\n"
+	           "  -m, --model FILE   the GGUF file\n"
+	           "  -h, --help         this text\n");
+}
+
+/* HOOK for the kernel and cache owners: what kernels `trit run` would choose for each linear of m
+ * on this host, and the state of the kernel cache. Not implemented yet: says so. */
+static void info_kernels_and_cache(FILE *out, const struct model_desc *m)
+{
+	(void)m;
+	fprintf(out, "kernels:      (kernel choice and cache state are not reported by this version yet)\n");
+}
+
+/* a token's text for display: printable ASCII kept, other bytes as \xNN, cut at 40 bytes */
+static void show_token(FILE *out, const struct gguf *g, int64_t id)
+{
+	const struct gguf_kv *kv = gguf_find_kv(g, "tokenizer.ggml.tokens");
+	if (!kv || kv->type != GGUF_ARRAY || kv->arr_type != GGUF_STRING || id < 0 || (uint64_t)id >= kv->count) {
+		fprintf(out, "%lld", (long long)id);
+		return;
+	}
+	struct gguf_str s = gguf_arr_str(kv, (uint64_t)id);
+	fprintf(out, "%lld '", (long long)id);
+	for (uint64_t i = 0; i < s.len && i < 40; i++) {
+		unsigned char c = (unsigned char)s.ptr[i];
+		if (c >= 0x20 && c < 0x7f)
+			fputc(c, out);
+		else
+			fprintf(out, "\\x%02x", c);
+	}
+	fprintf(out, "%s'", s.len > 40 ? "..." : "");
+}
+
+static void print_tokenizer(FILE *out, const struct gguf *g)
+{
+	char model[32] = "?", pre[64] = "(none)";
+	gguf_get_str(g, "tokenizer.ggml.model", model, sizeof(model));
+	gguf_get_str(g, "tokenizer.ggml.pre", pre, sizeof(pre));
+	const struct gguf_kv *tokens = gguf_find_kv(g, "tokenizer.ggml.tokens");
+	const struct gguf_kv *merges = gguf_find_kv(g, "tokenizer.ggml.merges");
+	fprintf(out, "tokenizer:    %s, %llu tokens, pre-tokenizer %s, %llu merges\n", model,
+	        (unsigned long long)(tokens ? tokens->count : 0), pre, (unsigned long long)(merges ? merges->count : 0));
+	uint32_t id;
+	int add_bos = 0;
+	fprintf(out, "              bos ");
+	if (gguf_get_u32(g, "tokenizer.ggml.bos_token_id", &id) == 0)
+		show_token(out, g, id);
+	else
+		fprintf(out, "(none)");
+	fprintf(out, ", eos ");
+	if (gguf_get_u32(g, "tokenizer.ggml.eos_token_id", &id) == 0)
+		show_token(out, g, id);
+	else
+		fprintf(out, "(none)");
+	if (gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &add_bos) == 0)
+		fprintf(out, ", add_bos %s", add_bos ? "true" : "false");
+	fprintf(out, ", chat template %s\n", gguf_find_kv(g, "tokenizer.chat_template") ? "present" : "absent");
+}
+
+static void print_tensors(FILE *out, const struct gguf *g)
+{
+	fprintf(out, "tensors:\n  %-36s %-6s %-22s %14s\n", "name", "type", "shape", "bytes");
+	uint64_t total = 0, by_type[64] = {0}, count_type[64] = {0};
+	for (uint64_t i = 0; i < g->n_tensors; i++) {
+		const struct gguf_tensor *t = &g->tensors[i];
+		char shape[64];
+		int o = snprintf(shape, sizeof(shape), "[");
+		for (uint32_t d = 0; d < t->n_dims && o < (int)sizeof(shape); d++)
+			o += snprintf(shape + o, sizeof(shape) - (size_t)o, "%s%lld", d ? ", " : "", (long long)t->ne[d]);
+		if (o < (int)sizeof(shape))
+			snprintf(shape + o, sizeof(shape) - (size_t)o, "]");
+		const char *tn = ggml_type_name(t->type);
+		fprintf(out, "  %-36s %-6s %-22s %14llu\n", t->name, tn ? tn : "?", shape, (unsigned long long)t->nbytes);
+		total += t->nbytes;
+		by_type[t->type % 64] += t->nbytes;
+		count_type[t->type % 64]++;
+	}
+	fprintf(out, "total:        %llu tensors, %llu bytes (%.1f MiB)", (unsigned long long)g->n_tensors,
+	        (unsigned long long)total, (double)total / (1024.0 * 1024.0));
+	for (int ty = 0; ty < 64; ty++)
+		if (count_type[ty]) {
+			const char *tn = ggml_type_name((uint32_t)ty);
+			fprintf(out, "; %s %llu (%.1f MiB)", tn ? tn : "?", (unsigned long long)count_type[ty],
+			        (double)by_type[ty] / (1024.0 * 1024.0));
+		}
+	fprintf(out, "\n");
+}
+
 int cmd_info(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "trit: 'info' is not implemented in this version yet\n");
-	return 1;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
+			if (i + 1 >= argc)
+				die("info: %s needs a file", a);
+			path = argv[++i];
+		} else if (a[0] != '-' && !path) {
+			path = a;
+		} else {
+			die("info: unknown option '%s' (see trit info --help)", a);
+		}
+	}
+	if (!path)
+		die("info: missing -m FILE (see trit info --help)");
+	struct gguf g;
+	struct error e;
+	if (gguf_open(&g, path, &e))
+		die("%s", e.msg);
+	char arch[64] = "?", name[128] = "?";
+	gguf_get_str(&g, "general.architecture", arch, sizeof(arch));
+	gguf_get_str(&g, "general.name", name, sizeof(name));
+	printf("file:         %s (GGUF v%u, %llu keys, %llu tensors, %zu bytes)\n", path, g.version,
+	       (unsigned long long)g.n_kv, (unsigned long long)g.n_tensors, g.size);
+	printf("architecture: %s\nname:         %s\n", arch, name);
+	uint32_t ft;
+	if (gguf_get_u32(&g, "general.file_type", &ft) == 0)
+		printf("file type:    %u%s\n", ft,
+		       ft == 0 ? " (F32)" : ft == 1 ? " (F16)" : ft == 32 ? " (BF16)" : ft == 36 ? " (TQ1_0)" :
+		       ft == 37 ? " (TQ2_0)" : ft == 40 ? " (I2_S, bitnet.cpp numbering)" : "");
+	struct model_desc m;
+	struct error me;
+	int described = model_desc_from_gguf(&g, &m, &me) == 0;
+	if (described) {
+		printf("hyper-parameters: vocab %d, embd %d, ffn %d, layers %d, heads %d, kv_heads %d (head_dim %d), "
+		       "ctx %d, rope_theta %g, rms_eps %g\n",
+		       m.n_vocab, m.n_embd, m.n_ff, m.n_layer, m.n_head, m.n_head_kv, model_head_dim(&m), m.n_ctx,
+		       (double)m.rope_theta, (double)m.rms_eps);
+		printf("graph:        act %s, sub_norms %s, %s output\n", m.act, m.sub_norms ? "true" : "false",
+		       m.tied ? "tied (token_embd)" : "separate");
+	}
+	print_tokenizer(stdout, &g);
+	print_tensors(stdout, &g);
+	if (described)
+		info_kernels_and_cache(stdout, &m);
+	gguf_close(&g);
+	if (!described)
+		die("%s: %s", path, me.msg);
+	return 0;
 }
