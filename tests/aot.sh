@@ -7,6 +7,9 @@ trit=${TRIT:-./trit}
 src=${TRIT_SRCDIR:-.}
 build=$(cd "$(dirname "$trit")" && pwd)
 cc=${CC:-cc}
+# a --sanitize build's library needs the sanitizer runtimes in whatever links it
+san=
+nm "$build/libtrit.a" 2>/dev/null | grep -q __asan_init && san="-fsanitize=address,undefined"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export TRIT_CACHE_DIR="$tmp/cache"
@@ -85,10 +88,10 @@ printf '#include "kernels.h"\nint main(void) { return TRIT_AOT_KERNEL_COUNT == s
 $cc -std=c17 -Wall -Werror -I"$tmp" "$tmp/h.c" "$tmp/kernels.o" -o "$tmp/h" 2>"$tmp/err" && "$tmp/h" &&
 	pass aot_header_links || fail aot_header_links "$(cat "$tmp/err")"
 
-$cc -std=c17 -D_GNU_SOURCE -O1 -I"$src" -I"$build/.." -I"$build" "$tmp/driver.c" "$tmp/kernels.o" "$build/libtrit.a" -lm -lpthread \
+$cc $san -std=c17 -D_GNU_SOURCE -O1 -I"$src" -I"$build/.." -I"$build" "$tmp/driver.c" "$tmp/kernels.o" "$build/libtrit.a" -lm -lpthread \
 	-o "$tmp/driver" 2>"$tmp/err" && "$tmp/driver" "$n" >"$tmp/out" 2>&1 && grep -q "^$n AOT kernels checked, 0 differ" "$tmp/out" &&
 	pass aot_kernels_equal_reference || fail aot_kernels_equal_reference "$(cat "$tmp/err" "$tmp/out" 2>/dev/null)"
-$cc -std=c17 -D_GNU_SOURCE -O1 -I"$src" -I"$build/.." -I"$build" "$tmp/driver.c" "$build/libtrit.a" -lm -lpthread \
+$cc $san -std=c17 -D_GNU_SOURCE -O1 -I"$src" -I"$build/.." -I"$build" "$tmp/driver.c" "$build/libtrit.a" -lm -lpthread \
 	-o "$tmp/driver0" 2>"$tmp/err" && "$tmp/driver0" 0 >"$tmp/out" 2>&1 &&
 	pass aot_absent_links_and_misses || fail aot_absent_links_and_misses "$(cat "$tmp/err" "$tmp/out" 2>/dev/null)"
 
