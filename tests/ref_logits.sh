@@ -40,35 +40,50 @@ for cmd in mkmodel run; do
 	fi
 done
 
-# one_case NAME MODEL.trit TYPE SEED [OVERRIDES...]
+# one_case NAME MODEL.trit TYPE SEED "MKMODEL OPTIONS" ["RUN OPTIONS" [KV_TYPE]]: makes the model
+# and trit's dump, and adds the case to the manifest the reference checks in one process at the end
+# (option strings are split on spaces)
+: >"$tmp/manifest"
 one_case() {
-	name=$1 desc=$srcdir/models/$2 type=$3 seed=$4
-	shift 4
+	name=$1 desc=$srcdir/models/$2 type=$3 seed=$4 mkopts=$5 runopts=${6:-} kvtype=${7:-f16}
 	if [ ! -f "$desc" ]; then
 		fail "$name: model description $desc is missing"
 		return
 	fi
-	if ! "$trit" mkmodel "$desc" --type "$type" --seed "$seed" -o "$tmp/$name.gguf" "$@" >"$tmp/out" 2>&1; then
+	# shellcheck disable=SC2086
+	if ! "$trit" mkmodel "$desc" --type "$type" --seed "$seed" -o "$tmp/$name.gguf" $mkopts \
+		>"$tmp/out" 2>&1; then
 		fail "$name: trit mkmodel failed: $(tail -n 1 "$tmp/out")"
 		return
 	fi
-	if ! "$trit" run -m "$tmp/$name.gguf" --tokens "$tokens" -n 0 --dump-logits "$tmp/$name.bin" \
+	# shellcheck disable=SC2086
+	if ! "$trit" run -m "$tmp/$name.gguf" --tokens "$tokens" -n 0 --dump-logits "$tmp/$name.bin" $runopts \
 		>"$tmp/out" 2>&1; then
 		fail "$name: trit run --dump-logits failed: $(tail -n 1 "$tmp/out")"
 		return
 	fi
-	"$python" "$ref/compare.py" --name "$name" --model "$tmp/$name.gguf" --tokens "$tokens" \
-		--logits "$tmp/$name.bin" --tol 1e-3 || fails=$((fails + 1))
-	rm -f "$tmp/$name.gguf" "$tmp/$name.bin"
+	echo "$name $tmp/$name.gguf $tmp/$name.bin $kvtype" >>"$tmp/manifest"
 }
 
 small="--layers 2 --embd 256 --ffn 512 --heads 4 --vocab 320"
 for type in i2_s tq2_0 tq1_0 f16; do
-	one_case "bitnet-b1.58-tiny-$type" tiny.trit "$type" 11
-	# shellcheck disable=SC2086
-	one_case "bitnet-large-small-$type" bitnet_b1_58-large.trit "$type" 12 $small --kv-heads 4
-	# shellcheck disable=SC2086
-	one_case "llama3-small-$type" llama3-8b-1.58.trit "$type" 13 $small --kv-heads 2
+	one_case "bitnet-b1.58-tiny-$type" tiny.trit "$type" 11 ""
+	one_case "bitnet-large-small-$type" bitnet_b1_58-large.trit "$type" 12 "$small --kv-heads 4"
+	one_case "llama3-small-$type" llama3-8b-1.58.trit "$type" 13 "$small --kv-heads 2"
 done
+# the other storage types mkmodel writes, on the tiny model
+for type in bf16 f32; do
+	one_case "bitnet-b1.58-tiny-$type" tiny.trit "$type" 14 ""
+done
+# token_embd (the tied output layer) in the quantized types trit reads
+for etype in q8_0 q4_k q5_k q6_k bf16; do
+	one_case "bitnet-b1.58-tiny-embd-$etype" tiny.trit tq2_0 15 "--embd-type $etype"
+done
+# untied output.weight in a K-quant, and an F32 KV cache (the reference then keeps K and V in F32)
+one_case "llama3-small-output-q6_k-kv-f32" llama3-8b-1.58.trit i2_s 16 "$small --kv-heads 2 --embd-type q6_k" \
+	"-ctk f32" f32
 
+if [ -s "$tmp/manifest" ]; then
+	"$python" "$ref/compare.py" --tokens "$tokens" --tol 1e-3 --manifest "$tmp/manifest" || fails=$((fails + 1))
+fi
 [ "$fails" -eq 0 ]

@@ -1,12 +1,13 @@
 """compare.py: runs the numpy reference on a token list and compares it with trit's logits dump.
 
-  python3 compare.py --name NAME --model M.gguf --tokens 1,2,3 --logits OUT.bin [--tol 1e-3]
+  python3 compare.py --name NAME --model M.gguf --tokens 1,2,3 --logits OUT.bin [--tol 1e-3] [--kv-type f32]
+  python3 compare.py --tokens 1,2,3 --manifest CASES   (lines "NAME MODEL LOGITS KV_TYPE", one process)
 
 OUT.bin is what `trit run -m M.gguf --tokens 1,2,3 -n 0 --dump-logits OUT.bin` writes: raw
 little-endian float32 logits [n_tokens][n_vocab].  Metric, per row t (one position):
   err_t = max_v |trit[t,v] - ref[t,v]| / max_v |ref[t,v]|
 and the case passes when max_t err_t <= tol and argmax_v trit[t] == argmax_v ref[t] for every t.
-Prints one line "PASS NAME: ..." or "FAIL NAME: ..."; exits 0 on PASS, 1 on FAIL.
+Prints one line "PASS NAME: ..." or "FAIL NAME: ..." per case; exits 0 when all pass, else 1.
 """
 import argparse
 import os
@@ -41,26 +42,42 @@ def compare(ref, got, tol):
 	return True, detail
 
 
-def main():
-	ap = argparse.ArgumentParser()
-	ap.add_argument("--name", required=True)
-	ap.add_argument("--model", required=True)
-	ap.add_argument("--tokens", required=True)
-	ap.add_argument("--logits", required=True)
-	ap.add_argument("--tol", type=float, default=1e-3)
-	a = ap.parse_args()
+def run_case(name, model_path, tokens, logits_path, tol, kv_type):
+	"""Compares one dump; prints its PASS/FAIL line and returns True on PASS."""
 	try:
-		tokens = [int(t) for t in a.tokens.split(",")]
-		model = forward.Model(a.model)
-		ref = model.forward(tokens).astype(np.float64)
-		got = np.fromfile(a.logits, dtype="<f4")
+		model = forward.Model(model_path)
+		ref = model.forward(tokens, kv_f16=kv_type == "f16").astype(np.float64)
+		got = np.fromfile(logits_path, dtype="<f4")
 		if got.size == ref.size:
 			got = got.reshape(ref.shape)
-		ok, detail = compare(ref, got, a.tol)
+		ok, detail = compare(ref, got, tol)
 	except Exception as ex:  # report any reader/reference failure as this case's failure
 		ok, detail = False, "%s: %s" % (type(ex).__name__, ex)
-	print("%s %s: %s" % ("PASS" if ok else "FAIL", a.name, detail))
-	return 0 if ok else 1
+	print("%s %s: %s" % ("PASS" if ok else "FAIL", name, detail))
+	return ok
+
+
+def main():
+	ap = argparse.ArgumentParser()
+	ap.add_argument("--name")
+	ap.add_argument("--model")
+	ap.add_argument("--tokens", required=True)
+	ap.add_argument("--logits")
+	ap.add_argument("--tol", type=float, default=1e-3)
+	ap.add_argument("--kv-type", choices=("f16", "f32"), default="f16", help="trit's KV cache type (-ctk)")
+	ap.add_argument("--manifest", help='many cases, one per line: "NAME MODEL LOGITS KV_TYPE"')
+	a = ap.parse_args()
+	tokens = [int(t) for t in a.tokens.split(",")]
+	if a.manifest:
+		with open(a.manifest) as f:
+			cases = [line.split() for line in f if line.strip()]
+	elif a.name and a.model and a.logits:
+		cases = [(a.name, a.model, a.logits, a.kv_type)]
+	else:
+		ap.error("give --name, --model and --logits, or --manifest")
+	results = [run_case(n, m, tokens, lg, a.tol, kv) for n, m, lg, kv in cases]
+	sys.stdout.flush()
+	return 0 if all(results) else 1
 
 
 if __name__ == "__main__":

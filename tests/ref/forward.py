@@ -11,7 +11,8 @@ as DESIGN.md's numerical contract says, in float32:
   y = float32(sum t*q) * (alpha/s)
 The output layer (output.weight, or token_embd when tied) is not quantized.
 K and V are rounded to float16 before attention (after RoPE for K), as trit's default F16 KV cache
-stores them.  Everything else is float32, with RoPE angles computed in float64.
+stores them (kv_f16=False for an F32 cache).  Everything else is float32, with RoPE angles
+computed in float64.
 """
 import numpy as np
 
@@ -149,8 +150,9 @@ class Model:
 				L["ffn_sub_norm"] = vec(p + "ffn_sub_norm.weight")
 			self.layers.append(L)
 
-	def forward(self, tokens):
-		"""Logits (T, n_vocab) float32 after each position of one batched prefill from position 0."""
+	def forward(self, tokens, kv_f16=True):
+		"""Logits (T, n_vocab) float32 after each position of one batched prefill from position 0;
+		kv_f16 rounds K and V to float16 as an F16 KV cache does."""
 		tokens = np.asarray(tokens, dtype=np.int64)
 		if np.any(tokens < 0) or np.any(tokens >= self.n_vocab):
 			raise ValueError("token id outside the vocabulary of %d" % self.n_vocab)
@@ -164,8 +166,9 @@ class Model:
 			v = bitlinear(h, L["attn_v"]).reshape(T, KVH, D)
 			q = rope(q, pos, self.n_rot, self.rope_base, self.rope_style, self.rope_freqs)
 			k = rope(k, pos, self.n_rot, self.rope_base, self.rope_style, self.rope_freqs)
-			k = k.astype(np.float16).astype(F32)  # the F16 KV cache
-			v = v.astype(np.float16).astype(F32)
+			if kv_f16:
+				k = k.astype(np.float16).astype(F32)
+				v = v.astype(np.float16).astype(F32)
 			o = attention(q, k, v, H, KVH).reshape(T, H * D)
 			if self.sub_norms:
 				o = rmsnorm(o, L["attn_sub_norm"], self.eps)
@@ -177,7 +180,8 @@ class Model:
 				r = np.maximum(g, F32(0))
 				m = (r * r) * u
 			else:
-				m = (g / (F32(1) + np.exp(-g))) * u
+				with np.errstate(over="ignore"):  # exp(-g) = inf gives silu(g) = -0, as it should
+					m = (g / (F32(1) + np.exp(-g))) * u
 			m = m.astype(F32)
 			if self.sub_norms:
 				m = rmsnorm(m, L["ffn_sub_norm"], self.eps)

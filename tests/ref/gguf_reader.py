@@ -1,5 +1,5 @@
 """gguf_reader.py: a small, independent GGUF v2/v3 reader with numpy decoders for the tensor
-types trit uses (F32, F16, BF16, Q8_0, Q6_K, TQ1_0, TQ2_0, I2_S).
+types trit uses (F32, F16, BF16, Q8_0, Q4_K, Q5_K, Q6_K, TQ1_0, TQ2_0, I2_S).
 
 Written from research/model-format.md section 2 only (not from trit's C sources), so that the
 end-to-end test compares two independent readings of the format.
@@ -11,15 +11,16 @@ import sys
 
 import numpy as np
 
-GGML_F32, GGML_F16, GGML_Q8_0, GGML_Q6_K = 0, 1, 8, 14
+GGML_F32, GGML_F16, GGML_Q8_0, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K = 0, 1, 8, 12, 13, 14
 GGML_BF16, GGML_TQ1_0, GGML_TQ2_0, GGML_I2_S = 30, 34, 35, 36
 
-TYPE_NAMES = {GGML_F32: "F32", GGML_F16: "F16", GGML_Q8_0: "Q8_0", GGML_Q6_K: "Q6_K",
+TYPE_NAMES = {GGML_F32: "F32", GGML_F16: "F16", GGML_Q8_0: "Q8_0", GGML_Q4_K: "Q4_K", GGML_Q5_K: "Q5_K",
+              GGML_Q6_K: "Q6_K",
               GGML_BF16: "BF16", GGML_TQ1_0: "TQ1_0", GGML_TQ2_0: "TQ2_0", GGML_I2_S: "I2_S"}
 
 # (elements per block, bytes per block) for the block types
 BLOCKS = {GGML_F32: (1, 4), GGML_F16: (1, 2), GGML_BF16: (1, 2), GGML_Q8_0: (32, 34),
-          GGML_Q6_K: (256, 210), GGML_TQ1_0: (256, 54), GGML_TQ2_0: (256, 66)}
+          GGML_Q4_K: (256, 144), GGML_Q5_K: (256, 176), GGML_Q6_K: (256, 210), GGML_TQ1_0: (256, 54), GGML_TQ2_0: (256, 66)}
 
 TERNARY_TYPES = (GGML_F32, GGML_F16, GGML_BF16, GGML_TQ1_0, GGML_TQ2_0, GGML_I2_S)
 
@@ -145,6 +146,36 @@ def _decode_q8_0(t):
 	return (d[:, None] * b[:, 2:].view(np.int8).astype(np.float32)).reshape(-1)
 
 
+def _k_scales(sc):
+	"""Q4_K/Q5_K: 8 six-bit (scale, min) pairs packed in 12 bytes; returns two [nb, 8] arrays."""
+	sc = sc.astype(np.int32)
+	lo_s, lo_m = sc[:, 0:4] & 63, sc[:, 4:8] & 63  # sub-blocks 0..3
+	hi_s = (sc[:, 8:12] & 15) | ((sc[:, 0:4] >> 6) << 4)  # sub-blocks 4..7: low nibble + 2 top bits
+	hi_m = (sc[:, 8:12] >> 4) | ((sc[:, 4:8] >> 6) << 4)
+	return (np.concatenate([lo_s, hi_s], axis=1).astype(np.float32),
+	        np.concatenate([lo_m, hi_m], axis=1).astype(np.float32))
+
+
+def _decode_q45_k(t, five):
+	"""Q4_K (144 B: d, dmin, scales[12], qs[128]) and Q5_K (176 B: the same + qh[32] before qs).
+	Each 64-element chunk j uses qs[32j..32j+31]: low nibbles are sub-block 2j, high nibbles 2j+1;
+	Q5_K adds bit 2j (resp. 2j+1) of qh[l] as value 16.  x = d*scale*q - dmin*min."""
+	b = _blocks(t, 176 if five else 144)
+	d, dmin = _f16(b[:, 0:2].tobytes()), _f16(b[:, 2:4].tobytes())
+	scale, mins = _k_scales(b[:, 4:16])
+	qs = b[:, 48:176] if five else b[:, 16:144]
+	qs = qs.reshape(-1, 4, 1, 32).astype(np.int32)
+	q = np.concatenate([qs & 15, qs >> 4], axis=2)  # [nb, chunk, nibble, 32] = sub-block 2*chunk+nibble
+	if five:
+		qh = b[:, 16:48].astype(np.int32).reshape(-1, 1, 1, 32)
+		bit = np.arange(8).reshape(1, 4, 2, 1)
+		q = q + ((qh >> bit) & 1) * 16
+	q = q.reshape(-1, 8, 32).astype(np.float32)
+	d1 = (d[:, None] * scale)[:, :, None]
+	m1 = (dmin[:, None] * mins)[:, :, None]
+	return (d1 * q - m1).reshape(-1)
+
+
 def _decode_q6_k(t):
 	b = _blocks(t, 210)
 	ql, qh = b[:, 0:128].astype(np.int32), b[:, 128:192].astype(np.int32)
@@ -213,6 +244,8 @@ def decode(t):
 		flat = (np.frombuffer(t.data, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
 	elif t.type == GGML_Q8_0:
 		flat = _decode_q8_0(t)
+	elif t.type in (GGML_Q4_K, GGML_Q5_K):
+		flat = _decode_q45_k(t, t.type == GGML_Q5_K)
 	elif t.type == GGML_Q6_K:
 		flat = _decode_q6_k(t)
 	elif t.type == GGML_TQ2_0:
