@@ -15,5 +15,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_mkmodel(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+/* `trit bench --kernels`: per-kernel single-thread throughput vs measured bandwidth (cli/bench_kernels.c) */
+int bench_kernels_main(int argc, char **argv);
 
 #endif
