@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 }
 C
 
-"$trit" aot "$src/models/tiny.trit" --batch 1,4 -o "$tmp/kernels.o" 2>"$tmp/err" &&
+"$trit" aot "$src/models/tiny.trit" --kinds i2s,tl1,tl2 --batch 1,4 -o "$tmp/kernels.o" 2>"$tmp/err" &&
 	[ -s "$tmp/kernels.o" ] && [ -s "$tmp/kernels.h" ] && pass aot_host_emits || fail aot_host_emits "$(cat "$tmp/err")"
 n=$(sed -n 's/^#define TRIT_AOT_KERNEL_COUNT \([0-9]*\)/\1/p' "$tmp/kernels.h")
 [ "${n:-0}" -gt 0 ] && [ "$(grep -c '^void trit_k_[0-9a-f]\{16\}(const struct kernel_args \*a);' "$tmp/kernels.h")" -eq "$n" ] &&
