@@ -1,5 +1,6 @@
 /* ggml_types.c: sizes of ggml tensor types, row decoders, and the ternary codecs for the six types
  * that can hold BitLinear weights (byte layouts: research/model-format.md §2.5-2.6). */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -219,6 +220,11 @@ void ggml_decode_row(uint32_t type, const void *tensor_data, int64_t ne0, int64_
 {
 	const struct type_info *t = find_type(type);
 	const uint8_t *base = tensor_data;
+	if (!t || !t->decodable) {
+		for (int64_t i = 0; i < ne0; i++)
+			out[i] = NAN; /* callers check ggml_type_decodable first */
+		return;
+	}
 	if (type == GGML_TYPE_I2_S) {
 		float s = i2s_scale(base, ne0 * ne1);
 		for (int64_t i = 0; i < ne0; i++)
@@ -244,9 +250,7 @@ void ggml_decode_row(uint32_t type, const void *tensor_data, int64_t ne0, int64_
 	case GGML_TYPE_Q6_K: q6_k_decode(p, ne0, out); break;
 	case GGML_TYPE_TQ1_0:
 	case GGML_TYPE_TQ2_0: decode_tq(type, p, ne0, out); break;
-	default:
-		for (int64_t i = 0; i < ne0; i++)
-			out[i] = NAN; /* callers check ggml_type_decodable first */
+	default: assert(!"decodable type without a decoder");
 	}
 }
 
@@ -416,8 +420,7 @@ void ternary_encode(uint32_t type, const int8_t *t, float alpha, int64_t ne0, in
 		for (int64_t i = 0; i < n; i++)
 			wr16(o + 2 * i, f32_to_bf16((float)t[i] * alpha));
 		break;
-	default:
-		break; /* callers check ggml_type_ternary first */
+	default: assert(!"ternary_encode of a non-ternary type");
 	}
 }
 
@@ -453,6 +456,6 @@ void dense_encode(uint32_t type, const float *x, int64_t ne0, int64_t ne1, void 
 	case GGML_TYPE_Q4_K: q4_k_encode(x, n, o); break;
 	case GGML_TYPE_Q5_K: q5_k_encode(x, n, o); break;
 	case GGML_TYPE_Q6_K: q6_k_encode(x, n, o); break;
-	default: break; /* not a dense type trit encodes */
+	default: assert(!"dense_encode of a type it cannot encode");
 	}
 }

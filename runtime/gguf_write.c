@@ -45,6 +45,8 @@ struct gguf_writer {
 
 static void put(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (b->len + n > b->cap) {
 		b->cap = MAX(b->cap * 2, b->len + n + 64);
 		b->p = xrealloc(b->p, b->cap);
