@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "base/cpu.h"
-#include "build/config.h"
+#include "config.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "build/config.h"
+#include "config.h"
 #include "cli/cli.h"
 
 static const struct {
