@@ -43,10 +43,10 @@ static int check_tensor(const struct gguf *g, const char *name, int n_dims, int6
 	const struct gguf_tensor *t = gguf_find_tensor(g, name);
 	if (!t)
 		return errorf(e, "missing tensor '%s'", name);
-	int64_t want[2] = {ne0, ne1};
+	int64_t want[4] = {ne0, n_dims > 1 ? ne1 : 1, 1, 1};
 	int ok = 1;
 	for (int d = 0; d < 4; d++)
-		ok &= t->ne[d] == (d < n_dims ? want[d] : 1);
+		ok &= t->ne[d] == want[d];
 	if (!ok) {
 		if (n_dims == 1)
 			return errorf(e, "tensor '%s': shape [%lld, %lld], expected [%lld] from the metadata", name,
