@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/rng.h"
+#include "config.h"
 #include "cli/cli.h"
 #include "cli/run_common.h"
 #include "runtime/ggml_types.h"
@@ -65,8 +66,11 @@ int cmd_bench(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--kernels")) {
-			fprintf(stderr, "trit: kernel benchmarks are not built yet\n");
-			return 1;
+#if TRIT_HAVE_LLVM
+			return bench_kernels_main(argc, argv);
+#else
+			die("bench: --kernels needs the generated kernels; this trit was built without LLVM");
+#endif
 		}
 	struct run_opts o;
 	run_opts_default(&o);
