@@ -79,6 +79,10 @@ done
 for etype in q8_0 q4_k q5_k q6_k bf16; do
 	one_case "bitnet-b1.58-tiny-embd-$etype" tiny.trit tq2_0 15 "--embd-type $etype"
 done
+# the LUT kernel kinds (the other cases use the default choice)
+for kind in tl1 tl2; do
+	one_case "bitnet-b1.58-tiny-i2_s-kernel-$kind" tiny.trit i2_s 11 "" "--kernel $kind"
+done
 # untied output.weight in a K-quant, and an F32 KV cache (the reference then keeps K and V in F32)
 one_case "llama3-small-output-q6_k-kv-f32" llama3-8b-1.58.trit i2_s 16 "$small --kv-heads 2 --embd-type q6_k" \
 	"-ctk f32" f32
