@@ -344,6 +344,8 @@ struct tokenizer *tokenizer_load(const struct gguf *g, struct error *e)
 	if (load_bool(g, "tokenizer.ggml.add_bos_token", &t->add_bos, e) < 0 ||
 	    load_bool(g, "tokenizer.ggml.add_space_prefix", &t->add_space_prefix, e) < 0)
 		goto fail;
+	if (t->bos < 0)
+		t->add_bos = 0; /* nothing to add */
 	find_specials(t);
 	return t;
 fail:
@@ -435,6 +437,8 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, in
 {
 	*ids = NULL;
 	*n = 0;
+	if (len > INT32_MAX / 4)
+		return errorf(e, "text of %zu bytes is too long to tokenize at once", len);
 	struct tok_out o = {0};
 	if (add_bos) {
 		if (t->bos < 0)

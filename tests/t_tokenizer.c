@@ -850,12 +850,13 @@ TEST(malformed_bpe_vocabularies)
 		tokenizer_free(t);
 	}
 	/* BOS asked for when there is none */
-	bpe_vocab_init(&b, "gpt-2");
+	bpe_vocab_init(&b, "llama-bpe");
 	b.v.bos = -2;
 	t = load_vocab(&b.v, &e);
 	if (t) {
 		int32_t *ids;
 		size_t n;
+		CHECK_EQ_INT(tokenizer_add_bos(t), 0); /* llama-bpe wants BOS, but there is none */
 		CHECK(tokenizer_encode(t, "a", 1, 1, 0, &ids, &n, &e) < 0 && strstr(e.msg, "BOS"));
 		tokenizer_free(t);
 	}
