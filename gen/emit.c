@@ -171,9 +171,9 @@ static LLVMValueRef load_field(struct emit *e, LLVMTypeRef st, LLVMValueRef a, u
 
 int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, struct error *err)
 {
-	if (s->isa != ISA_AVX2 && s->isa != ISA_AVXVNNI && s->isa != ISA_AVX512VNNI)
-		return errorf(err, "the LLVM generator cannot emit %s kernels for ISA %s yet (avx2, avxvnni, "
-		                   "avx512vnni are implemented)",
+	if (s->isa != ISA_SCALAR && s->isa != ISA_AVX2 && s->isa != ISA_AVXVNNI && s->isa != ISA_AVX512VNNI)
+		return errorf(err, "the LLVM generator cannot emit %s kernels for ISA %s yet (scalar, avx2, "
+		                   "avxvnni, avx512vnni are implemented)",
 		              kind_name(s->kind), isa_name(s->isa));
 	struct emit e = {0};
 	e.c = LLVMGetModuleContext(m);
@@ -210,11 +210,15 @@ int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, str
 	e.scratch = load_field(&e, st, a, 8, e.ptr, "scratch");
 
 	int rc;
-	switch (s->kind) {
-	case KIND_I2S: rc = emit_i2s(&e, err); break;
-	case KIND_TL1: rc = emit_tl1(&e, err); break;
-	case KIND_TL2: rc = emit_tl2(&e, err); break;
-	default: rc = errorf(err, "unknown kernel kind %d", (int)s->kind); break;
+	if (s->isa == ISA_SCALAR) {
+		rc = emit_portable(&e, err); /* generic IR for any target (gen/emit_portable.c) */
+	} else {
+		switch (s->kind) {
+		case KIND_I2S: rc = emit_i2s(&e, err); break;
+		case KIND_TL1: rc = emit_tl1(&e, err); break;
+		case KIND_TL2: rc = emit_tl2(&e, err); break;
+		default: rc = errorf(err, "unknown kernel kind %d", (int)s->kind); break;
+		}
 	}
 	if (rc == 0)
 		LLVMBuildRetVoid(e.b);

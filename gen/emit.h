@@ -91,5 +91,7 @@ int emit_tl(struct emit *e, const struct tl_section *sec, int nsec, struct error
 int emit_i2s(struct emit *e, struct error *err);
 int emit_tl1(struct emit *e, struct error *err);
 int emit_tl2(struct emit *e, struct error *err);
+/* the portable (ISA_SCALAR) body of any kind, from generic IR only (no target intrinsics) */
+int emit_portable(struct emit *e, struct error *err);
 
 #endif
