@@ -1,0 +1,681 @@
+/* tunedb.c: tuning records (JSON lines), the derived best-per-key table, and the runtime lookup. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/cpu.h"
+#include "base/paths.h"
+#include "config.h"
+#include "gen/kernel.h"
+#include "jit/model_specs.h"
+#include "runtime/tunedb.h"
+
+void tune_shape_key(int32_t m, int32_t k, int32_t n, char *buf, size_t len)
+{
+	snprintf(buf, len, "m=%d,k=%d,n=%d", m, k, n);
+}
+
+void tune_cpu_signature(const char *cpu, const char *features, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
+	for (const char *p = cpu; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	h = (h ^ '\n') * 0x100000001b3ull;
+	for (const char *p = features; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+void tune_key(int32_t m, int32_t k, int32_t n, const char *cpu, const char *features, char *buf,
+              size_t len)
+{
+	char sig[17];
+	tune_cpu_signature(cpu, features, sig);
+	snprintf(buf, len, "m=%d,k=%d,n=%d;cpu=%s", m, k, n, sig);
+}
+
+int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n)
+{
+	int a, b, c, used = 0;
+	if (sscanf(key, "m=%d,k=%d,n=%d%n", &a, &b, &c, &used) != 3 || a < 1 || b < 1 || c < 1)
+		return -1;
+	if (key[used] && key[used] != ';')
+		return -1;
+	*m = a;
+	*k = b;
+	*n = c;
+	return 0;
+}
+
+static char host_model[128];
+static char host_features[256];
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+
+static void read_host(void)
+{
+	snprintf(host_model, sizeof host_model, "unknown");
+	cpu_feature_string(kernel_host_cpu(), host_features, sizeof host_features);
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		char *v = strchr(line, ':');
+		if (strncmp(line, "model name", 10) != 0 || !v)
+			continue;
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		v[strcspn(v, "\n")] = 0;
+		if (*v)
+			snprintf(host_model, sizeof host_model, "%s", v);
+		break;
+	}
+	fclose(f);
+}
+
+const char *tune_host_cpu(void)
+{
+	pthread_once(&host_once, read_host);
+	return host_model;
+}
+
+const char *tune_host_features(void)
+{
+	pthread_once(&host_once, read_host);
+	return host_features;
+}
+
+void tune_record_stamp(struct tune_record *r, const char *llvm_version)
+{
+	snprintf(r->cpu, sizeof r->cpu, "%s", tune_host_cpu());
+	snprintf(r->features, sizeof r->features, "%s", tune_host_features());
+	snprintf(r->trit, sizeof r->trit, "%s", TRIT_VERSION);
+	snprintf(r->llvm, sizeof r->llvm, "%s", llvm_version ? llvm_version : "none");
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(r->date, sizeof r->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+const char *tunedb_dir(void)
+{
+	static char buf[4200];
+	snprintf(buf, sizeof buf, "%s/tune", trit_cache_dir());
+	return buf;
+}
+
+/* ---- JSON writing ---- */
+
+struct out {
+	char *p;
+	size_t len, used;
+	int overflow;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t room = o->used < o->len ? o->len - o->used : 0;
+	int w = vsnprintf(o->p + o->used, room, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= room)
+		o->overflow = 1;
+	else
+		o->used += (size_t)w;
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	put(o, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			put(o, "\\%c", *p);
+		else if (*p < 0x20)
+			put(o, "\\u%04x", *p);
+		else
+			put(o, "%c", *p);
+	}
+	put(o, "\"");
+}
+
+int tune_record_format(const struct tune_record *r, char *buf, size_t len)
+{
+	struct out o = {buf, len, 0, 0};
+	put(&o, "{\"key\":");
+	put_str(&o, r->key);
+	put(&o, ",\"config\":");
+	put_str(&o, r->config);
+	put(&o, ",\"time\":");
+	if (r->error[0])
+		put(&o, "null");
+	else
+		put(&o, "%.6e", r->time);
+	put(&o, ",\"times\":[");
+	for (int i = 0; i < r->nreps && i < TUNE_MAX_REPS; i++)
+		put(&o, "%s%.6e", i ? "," : "", r->reps[i]);
+	put(&o, "],\"error\":");
+	if (r->error[0])
+		put_str(&o, r->error);
+	else
+		put(&o, "null");
+	static const char *names[] = {"cpu", "features", "trit", "llvm", "date"};
+	const char *vals[] = {r->cpu, r->features, r->trit, r->llvm, r->date};
+	for (int i = 0; i < 5; i++) {
+		put(&o, ",\"%s\":", names[i]);
+		put_str(&o, vals[i]);
+	}
+	put(&o, "}\n");
+	return o.overflow ? -1 : 0;
+}
+
+/* ---- JSON reading: one flat object of strings, numbers, null and arrays of numbers ---- */
+
+struct in {
+	const char *p;
+};
+
+static void skip_ws(struct in *in)
+{
+	while (*in->p == ' ' || *in->p == '\t' || *in->p == '\r' || *in->p == '\n')
+		in->p++;
+}
+
+/* a JSON string into buf (truncated to len); -1 when malformed */
+static int get_str(struct in *in, char *buf, size_t len)
+{
+	size_t n = 0;
+	if (*in->p != '"')
+		return -1;
+	for (in->p++;; in->p++) {
+		unsigned c = (unsigned char)*in->p;
+		if (c == 0 || c < 0x20)
+			return -1;
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			in->p++;
+			switch (*in->p) {
+			case '"': case '\\': case '/': c = (unsigned char)*in->p; break;
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'u': {
+				unsigned v = 0;
+				for (int i = 1; i <= 4; i++) {
+					int h = in->p[i];
+					if (!isxdigit(h))
+						return -1;
+					v = v * 16 + (unsigned)(isdigit(h) ? h - '0' : (tolower(h) - 'a' + 10));
+				}
+				in->p += 4;
+				c = v < 0x80 ? v : '?'; /* the writer only escapes control characters */
+				break;
+			}
+			default:
+				return -1;
+			}
+		}
+		if (n + 1 < len)
+			buf[n++] = (char)c;
+	}
+	in->p++;
+	if (len)
+		buf[n] = 0;
+	return 0;
+}
+
+static int get_num(struct in *in, double *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtod(in->p, &end);
+	if (end == in->p || errno == ERANGE)
+		return -1;
+	in->p = end;
+	return 0;
+}
+
+static int get_null(struct in *in)
+{
+	if (strncmp(in->p, "null", 4) != 0)
+		return -1;
+	in->p += 4;
+	return 0;
+}
+
+/* skips any value we do not know (strings, numbers, null, true/false, arrays of those) */
+static int skip_value(struct in *in)
+{
+	char tmp[8];
+	double d;
+	skip_ws(in);
+	if (*in->p == '"')
+		return get_str(in, tmp, 0);
+	if (!strncmp(in->p, "true", 4) || !strncmp(in->p, "null", 4)) {
+		in->p += 4;
+		return 0;
+	}
+	if (!strncmp(in->p, "false", 5)) {
+		in->p += 5;
+		return 0;
+	}
+	if (*in->p == '[') {
+		in->p++;
+		skip_ws(in);
+		if (*in->p == ']') {
+			in->p++;
+			return 0;
+		}
+		for (;;) {
+			if (skip_value(in) < 0)
+				return -1;
+			skip_ws(in);
+			if (*in->p == ']') {
+				in->p++;
+				return 0;
+			}
+			if (*in->p++ != ',')
+				return -1;
+		}
+	}
+	return get_num(in, &d);
+}
+
+int tune_record_parse(const char *line, struct tune_record *r, struct error *e)
+{
+	struct in in = {line};
+	enum { F_KEY = 1, F_CONFIG = 2, F_TIME = 4, F_ERROR = 8, F_CPU = 16, F_FEAT = 32 };
+	int seen = 0;
+	memset(r, 0, sizeof *r);
+	r->time = -1;
+	skip_ws(&in);
+	if (*in.p++ != '{')
+		return errorf(e, "expected '{'");
+	skip_ws(&in);
+	if (*in.p == '}')
+		return errorf(e, "empty record");
+	for (;;) {
+		char name[32];
+		skip_ws(&in);
+		if (get_str(&in, name, sizeof name) < 0)
+			return errorf(e, "expected a field name near column %d", (int)(in.p - line) + 1);
+		skip_ws(&in);
+		if (*in.p++ != ':')
+			return errorf(e, "expected ':' after \"%s\"", name);
+		skip_ws(&in);
+		int rc = 0;
+		char *dst = NULL;
+		size_t dlen = 0;
+		if (!strcmp(name, "key"))
+			dst = r->key, dlen = sizeof r->key, seen |= F_KEY;
+		else if (!strcmp(name, "config"))
+			dst = r->config, dlen = sizeof r->config, seen |= F_CONFIG;
+		else if (!strcmp(name, "cpu"))
+			dst = r->cpu, dlen = sizeof r->cpu, seen |= F_CPU;
+		else if (!strcmp(name, "features"))
+			dst = r->features, dlen = sizeof r->features, seen |= F_FEAT;
+		else if (!strcmp(name, "trit"))
+			dst = r->trit, dlen = sizeof r->trit;
+		else if (!strcmp(name, "llvm"))
+			dst = r->llvm, dlen = sizeof r->llvm;
+		else if (!strcmp(name, "date"))
+			dst = r->date, dlen = sizeof r->date;
+		if (dst) {
+			rc = get_str(&in, dst, dlen);
+		} else if (!strcmp(name, "time")) {
+			seen |= F_TIME;
+			rc = *in.p == 'n' ? get_null(&in) : get_num(&in, &r->time);
+		} else if (!strcmp(name, "error")) {
+			seen |= F_ERROR;
+			rc = *in.p == 'n' ? get_null(&in) : get_str(&in, r->error, sizeof r->error);
+		} else if (!strcmp(name, "times")) {
+			if (*in.p++ != '[')
+				return errorf(e, "expected '[' after \"times\"");
+			skip_ws(&in);
+			if (*in.p == ']') {
+				in.p++;
+			} else {
+				for (;;) {
+					double v;
+					skip_ws(&in);
+					if (get_num(&in, &v) < 0)
+						return errorf(e, "expected a number in \"times\"");
+					if (r->nreps < TUNE_MAX_REPS)
+						r->reps[r->nreps++] = v;
+					skip_ws(&in);
+					if (*in.p == ']') {
+						in.p++;
+						break;
+					}
+					if (*in.p++ != ',')
+						return errorf(e, "expected ',' or ']' in \"times\"");
+				}
+			}
+		} else {
+			rc = skip_value(&in);
+		}
+		if (rc < 0)
+			return errorf(e, "bad value of \"%s\"", name);
+		skip_ws(&in);
+		if (*in.p == '}')
+			break;
+		if (*in.p++ != ',')
+			return errorf(e, "expected ',' or '}' after \"%s\"", name);
+	}
+	in.p++;
+	skip_ws(&in);
+	if (*in.p)
+		return errorf(e, "text after the record");
+	int need = F_KEY | F_CONFIG | F_TIME | F_ERROR | F_CPU | F_FEAT;
+	if ((seen & need) != need)
+		return errorf(e, "a field is missing (key, config, time, error, cpu and features are required)");
+	if (!r->error[0] && !(r->time > 0))
+		return errorf(e, "a record without an error needs a positive time");
+	if (r->error[0])
+		r->time = -1;
+	return 0;
+}
+
+int tunedb_append(const char *path, const struct tune_record *r, struct error *e)
+{
+	char line[4096];
+	if (tune_record_format(r, line + 1, sizeof line - 1) < 0)
+		return errorf(e, "tuning record too long");
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir_p(dir, e) < 0)
+			return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errorf(e, "cannot open %s: %s", path, strerror(errno));
+	/* a previous writer that died mid-line leaves no newline: start on a fresh line */
+	struct stat st;
+	char last = '\n';
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+		last = '\n';
+	const char *p = last == '\n' ? line + 1 : line;
+	line[0] = '\n';
+	size_t len = strlen(p);
+	ssize_t w = write(fd, p, len);
+	int err = errno;
+	close(fd);
+	if (w != (ssize_t)len)
+		return errorf(e, "cannot append to %s: %s", path, w < 0 ? strerror(err) : "short write");
+	return 0;
+}
+
+int tunedb_read(const char *path, struct tune_record **out, struct error *e)
+{
+	*out = NULL;
+	size_t len;
+	struct error re;
+	char *text = read_file(path, &len, &re);
+	if (!text) {
+		if (access(path, F_OK) != 0)
+			return 0;
+		return errorf(e, "%s", re.msg);
+	}
+	int n = 0, cap = 0, bad = 0, first_bad = 0;
+	struct error first_why = {{0}};
+	int lineno = 0;
+	for (char *p = text, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		lineno++;
+		if (strspn(p, " \t\r") == strlen(p))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*out = xrealloc(*out, (size_t)cap * sizeof **out);
+		}
+		struct error why;
+		if (tune_record_parse(p, &(*out)[n], &why) < 0) {
+			if (!bad++) {
+				first_bad = lineno;
+				first_why = why;
+			}
+			continue;
+		}
+		n++;
+	}
+	if (bad)
+		warn("%s: skipped %d unreadable record%s (first at line %d: %s)", path, bad, bad > 1 ? "s" : "",
+		     first_bad, first_why.msg);
+	free(text);
+	return n;
+}
+
+/* ---- best per key ---- */
+
+int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s)
+{
+	static const enum kernel_kind order[] = {KIND_I2S, KIND_TL2, KIND_TL1};
+	const struct cpu_info *c = kernel_host_cpu();
+	for (size_t i = 0; i < COUNTOF(order); i++)
+		if (spec_default(s, order[i], isa_best(order[i], c), m, k, n, c, NULL) == 0)
+			return 0;
+	return -1;
+}
+
+static int cmp_best(const void *a, const void *b)
+{
+	const struct tune_best *x = a, *y = b;
+	if (x->spec.n != y->spec.n)
+		return x->spec.n < y->spec.n ? -1 : 1;
+	if (x->spec.m != y->spec.m)
+		return x->spec.m < y->spec.m ? -1 : 1;
+	if (x->spec.k != y->spec.k)
+		return x->spec.k < y->spec.k ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
+                       struct tune_best **out)
+{
+	int nb = 0;
+	*out = n ? xcalloc((size_t)n, sizeof **out) : NULL;
+	for (int i = 0; i < n; i++) {
+		const struct tune_record *x = &r[i];
+		struct kernel_spec s;
+		int32_t m, k, nn;
+		if (x->error[0] || strcmp(x->cpu, cpu) || strcmp(x->features, features))
+			continue;
+		if (tune_parse_shape_key(x->key, &m, &k, &nn) < 0 || spec_parse(x->config, &s, NULL) < 0)
+			continue;
+		if (s.m != m || s.k != k || s.n != nn)
+			continue;
+		int j;
+		for (j = 0; j < nb && strcmp((*out)[j].key, x->key); j++)
+			;
+		if (j == nb) {
+			memset(&(*out)[j], 0, sizeof (*out)[j]);
+			snprintf((*out)[j].key, sizeof (*out)[j].key, "%s", x->key);
+			(*out)[j].time = -1;
+			(*out)[j].default_time = -1;
+			nb++;
+		}
+		struct tune_best *b = &(*out)[j];
+		if (b->time < 0 || x->time < b->time) {
+			b->time = x->time;
+			b->spec = s;
+		}
+		struct kernel_spec d;
+		if (tune_default_spec(m, k, nn, &d) == 0) {
+			char dt[256];
+			spec_format(&d, dt, sizeof dt);
+			if (!strcmp(dt, x->config) && (b->default_time < 0 || x->time < b->default_time))
+				b->default_time = x->time;
+		}
+	}
+	if (nb)
+		qsort(*out, (size_t)nb, sizeof **out, cmp_best);
+	return nb;
+}
+
+int tunedb_write_best(const char *path, const struct tune_best *b, int n, struct error *e)
+{
+	size_t cap = 128 + (size_t)n * 512, used = 0;
+	char *buf = xmalloc(cap);
+	used += (size_t)snprintf(buf, cap, "# key\ttime_s\tdefault_time_s\tspec (derived from records.jsonl)\n");
+	for (int i = 0; i < n; i++) {
+		char spec[256];
+		spec_format(&b[i].spec, spec, sizeof spec);
+		used += (size_t)snprintf(buf + used, cap - used, "%s\t%.6e\t%.6e\t%s\n", b[i].key, b[i].time,
+		                         b[i].default_time, spec);
+	}
+	int rc = write_file_atomic(path, buf, used, e);
+	free(buf);
+	return rc;
+}
+
+int tunedb_read_best(const char *path, const char *cpu, const char *features, struct tune_best **out,
+                     struct error *e)
+{
+	*out = NULL;
+	size_t len;
+	struct error re;
+	char *text = read_file(path, &len, &re);
+	if (!text) {
+		if (access(path, F_OK) != 0)
+			return 0;
+		return errorf(e, "%s", re.msg);
+	}
+	char sig[17], want[32];
+	tune_cpu_signature(cpu, features, sig);
+	snprintf(want, sizeof want, ";cpu=%s", sig);
+	int n = 0, cap = 0;
+	for (char *p = text, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		if (*p == '#' || !*p)
+			continue;
+		struct tune_best b;
+		memset(&b, 0, sizeof b);
+		char *f[4];
+		int nf = 0;
+		for (char *t = p; nf < 4 && t; nf++) {
+			f[nf] = t;
+			t = strchr(t, '\t');
+			if (t)
+				*t++ = 0;
+		}
+		if (nf != 4 || !strstr(f[0], want) || strlen(f[0]) >= sizeof b.key)
+			continue;
+		int32_t m, k, nn;
+		if (tune_parse_shape_key(f[0], &m, &k, &nn) < 0 || spec_parse(f[3], &b.spec, NULL) < 0 ||
+		    b.spec.m != m || b.spec.k != k || b.spec.n != nn)
+			continue;
+		snprintf(b.key, sizeof b.key, "%s", f[0]);
+		b.time = strtod(f[1], NULL);
+		b.default_time = strtod(f[2], NULL);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			*out = xrealloc(*out, (size_t)cap * sizeof **out);
+		}
+		(*out)[n++] = b;
+	}
+	free(text);
+	return n;
+}
+
+int tunedb_rebuild(struct error *e)
+{
+	char rec[4300], best[4300];
+	snprintf(rec, sizeof rec, "%s/records.jsonl", tunedb_dir());
+	snprintf(best, sizeof best, "%s/best.tsv", tunedb_dir());
+	struct tune_record *r;
+	int n = tunedb_read(rec, &r, e);
+	if (n < 0)
+		return -1;
+	struct tune_best *b;
+	int nb = tunedb_derive_best(r, n, tune_host_cpu(), tune_host_features(), &b);
+	free(r);
+	if (mkdir_p(tunedb_dir(), e) < 0 || tunedb_write_best(best, b, nb, e) < 0) {
+		free(b);
+		return -1;
+	}
+	free(b);
+	tunedb_reset();
+	return nb;
+}
+
+/* ---- runtime lookup ---- */
+
+static pthread_mutex_t lookup_lock = PTHREAD_MUTEX_INITIALIZER;
+static int lookup_loaded;
+static struct tune_best *lookup_rows;
+static int lookup_n;
+
+static void lookup_load(void)
+{
+	if (lookup_loaded)
+		return;
+	lookup_loaded = 1;
+	lookup_n = 0;
+	const char *off = getenv("TRIT_NO_TUNE");
+	if (off && *off && strcmp(off, "0"))
+		return;
+	char path[4300];
+	struct error e;
+	snprintf(path, sizeof path, "%s/best.tsv", tunedb_dir());
+	int n = tunedb_read_best(path, tune_host_cpu(), tune_host_features(), &lookup_rows, &e);
+	if (n < 0)
+		warn("ignoring the tuning table: %s", e.msg);
+	lookup_n = n < 0 ? 0 : n;
+}
+
+int tunedb_lookup(int32_t m, int32_t k, int32_t n, struct kernel_spec *out)
+{
+	int rc = -1;
+	pthread_mutex_lock(&lookup_lock);
+	lookup_load();
+	for (int i = 0; i < lookup_n; i++) {
+		const struct kernel_spec *s = &lookup_rows[i].spec;
+		if (s->m == m && s->k == k && s->n == n && spec_legal(s, NULL) == 0 &&
+		    isa_available(s->isa, kernel_host_cpu())) {
+			*out = *s;
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lookup_lock);
+	return rc;
+}
+
+int tunedb_count(void)
+{
+	pthread_mutex_lock(&lookup_lock);
+	lookup_load();
+	int n = lookup_n;
+	pthread_mutex_unlock(&lookup_lock);
+	return n;
+}
+
+void tunedb_reset(void)
+{
+	pthread_mutex_lock(&lookup_lock);
+	free(lookup_rows);
+	lookup_rows = NULL;
+	lookup_n = 0;
+	lookup_loaded = 0;
+	pthread_mutex_unlock(&lookup_lock);
+}

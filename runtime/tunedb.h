@@ -1,0 +1,101 @@
+/* tunedb.h: the tuning records `trit tune` writes and the runtime reads. No LLVM here.
+ *
+ * trit_cache_dir()/tune/records.jsonl is an append-only log, one JSON object per line and per
+ * measurement:
+ *   {"key":"m=2560,k=2560,n=1;cpu=<16 hex>","config":"kernel i2s m=2560 ...","time":1.2e-4,
+ *    "times":[...],"error":null,"cpu":"<model name>","features":"avx2 ...","trit":"0.1",
+ *    "llvm":"19.1.7","date":"2025-01-01T12:00:00Z"}
+ * The key names the shape only (every kind competes for it) plus the CPU signature (a hash of
+ * the model name and the feature string). trit_cache_dir()/tune/best.tsv is derived from the
+ * log: the fastest error-free record per key, for this CPU only.
+ *
+ * How the runtime uses it (runtime/kernels.c, before spec_default):
+ *     struct kernel_spec s;
+ *     if (tunedb_lookup(m, k, n, &s) == 0)   // n = 1 for the GEMV, the prefill tile for the GEMM
+ *             ... use s (legal, its ISA available here; its kind may be any of i2s/tl1/tl2);
+ *     else
+ *             ... spec_default(...) as before (the cache-size heuristic).
+ * The first call reads best.tsv once (thread-safe); TRIT_NO_TUNE=1 makes every lookup miss. */
+#ifndef TRIT_TUNEDB_H
+#define TRIT_TUNEDB_H
+
+#include <stdint.h>
+
+#include "base/util.h"
+#include "ir/ir.h"
+
+#define TUNE_MAX_REPS 32
+
+/* one measurement (one line of records.jsonl) */
+struct tune_record {
+	char key[96];        /* shape key + ";cpu=" + signature */
+	char config[256];    /* canonical spec text (spec_format) */
+	double time;         /* median seconds per call; < 0 when error is set */
+	int nreps;
+	double reps[TUNE_MAX_REPS];
+	char error[256];     /* "" when the candidate was measured */
+	char cpu[128];       /* model name from /proc/cpuinfo */
+	char features[256];  /* cpu_feature_string */
+	char trit[32], llvm[32], date[32];
+};
+
+/* one row of best.tsv */
+struct tune_best {
+	char key[96];
+	struct kernel_spec spec;
+	double time;
+	double default_time; /* time of the default spec for this key, < 0 when not measured */
+};
+
+/* "m=..,k=..,n=.." */
+void tune_shape_key(int32_t m, int32_t k, int32_t n, char *buf, size_t len);
+/* the shape key plus ";cpu=" and the signature of cpu/features */
+void tune_key(int32_t m, int32_t k, int32_t n, const char *cpu, const char *features, char *buf,
+              size_t len);
+/* 16 hex digits identifying a CPU model name and feature string */
+void tune_cpu_signature(const char *cpu, const char *features, char out[17]);
+/* this machine's model name ("unknown" when /proc/cpuinfo has none) and feature string as kernels
+ * judge them (TRIT_CPU_DISABLE applied) */
+const char *tune_host_cpu(void);
+const char *tune_host_features(void);
+/* fills the cpu, features, trit, llvm (given) and date (now, UTC) fields of r */
+void tune_record_stamp(struct tune_record *r, const char *llvm_version);
+
+/* the directory of the records: trit_cache_dir()/tune (a static buffer) */
+const char *tunedb_dir(void);
+/* writes r as one JSON line (with '\n') into buf; -1 when it does not fit */
+int tune_record_format(const struct tune_record *r, char *buf, size_t len);
+/* parses one JSON line; -1 with a message when it is not a complete record */
+int tune_record_parse(const char *line, struct tune_record *r, struct error *e);
+/* appends r to the log at path (creating it and its directory) with one write() */
+int tunedb_append(const char *path, const struct tune_record *r, struct error *e);
+/* reads every record of the log; unreadable lines are skipped with one warning for the file.
+ * A missing file is 0 records. Returns the count (*out malloc'd, may be NULL) or -1. */
+int tunedb_read(const char *path, struct tune_record **out, struct error *e);
+
+/* the spec the runtime picks without tuning: the first of i2s, tl2, tl1 that holds the shape,
+ * at this CPU's best ISA, tiles from spec_default; -1 when no kind holds it */
+int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s);
+/* parses "m=..,k=..,n=.." (the start of a key); -1 when malformed */
+int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
+/* the best error-free record per key among those of this cpu/features, with the time of the
+ * default spec (tune_default_spec) for that key when it was measured. Returns the count
+ * (*out malloc'd, sorted by n, then m, then k) */
+int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
+                       struct tune_best **out);
+/* writes best.tsv (atomically) */
+int tunedb_write_best(const char *path, const struct tune_best *b, int n, struct error *e);
+/* reads best.tsv, keeping the rows of this cpu/features; a missing file is 0 rows */
+int tunedb_read_best(const char *path, const char *cpu, const char *features, struct tune_best **out,
+                     struct error *e);
+/* records.jsonl → best.tsv for this host; returns the number of keys or -1 */
+int tunedb_rebuild(struct error *e);
+
+/* 0 and the tuned spec for this shape on this CPU, -1 when there is none (see the top comment) */
+int tunedb_lookup(int32_t m, int32_t k, int32_t n, struct kernel_spec *out);
+/* number of tuned shapes for this CPU (for `trit info`) */
+int tunedb_count(void);
+/* forgets what tunedb_lookup read, so the next lookup reads best.tsv again (tests, after tuning) */
+void tunedb_reset(void);
+
+#endif
