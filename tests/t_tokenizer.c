@@ -889,3 +889,44 @@ TEST(malformed_spm_vocabularies)
 		tokenizer_free(t);
 	}
 }
+
+/* ---- golden vectors against the real Llama-3 vocabulary (opt-in) ---- */
+
+/* The Llama-3 vocabulary cannot be fetched offline, so this runs only when TRIT_LLAMA3_GGUF names
+ * a GGUF file that carries it (e.g. the BitNet b1.58 2B4T model). Vectors: model-format.md §3.4,
+ * cross-checked there between tokenizers.js and llama3-tokenizer-js. */
+TEST(llama3_golden_vectors)
+{
+	const char *path = getenv("TRIT_LLAMA3_GGUF");
+	if (!path || !*path) {
+		fprintf(stderr, "llama3_golden_vectors: TRIT_LLAMA3_GGUF not set, nothing checked\n");
+		return;
+	}
+	struct gguf g;
+	struct error e;
+	if (gguf_open(&g, path, &e) < 0) {
+		test_fail(__FILE__, __LINE__, "%s", e.msg);
+		return;
+	}
+	struct tokenizer *t = tokenizer_load(&g, &e);
+	gguf_close(&g);
+	if (!t) {
+		test_fail(__FILE__, __LINE__, "%s", e.msg);
+		return;
+	}
+	ENC(t, "grabbed", 59312, 2788);
+	ENC(t, " grabbed", 30418);
+	ENC(t, "\n", 198);
+	ENC(t, " \n", 720);
+	ENC(t, "🦙", 9468, 99, 247);
+	ENC(t, "This is a test sentence.", 2028, 374, 264, 1296, 11914, 13);
+	ENC(t, "Hello world!", 9906, 1917, 0);
+	ENC(t, " Hello  world\n\n", 22691, 220, 1917, 271);
+	ENC(t, "I'm 12345 tokens", 40, 2846, 220, 4513, 1774, 11460);
+	ENC(t, "naïve café 東京 🙂", 3458, 38672, 588, 53050, 119109, 28584);
+	ENC_OPT(t, "<|begin_of_text|>User: hi<|eot_id|>Assistant: ", 0, 1, 128000, 1502, 25, 15960, 128009,
+	        72803, 25, 220);
+	ENC_OPT(t, "Hello world!", 1, 0, 128000, 9906, 1917, 0);
+	CHECK(tokenizer_is_eog(t, 128001) && tokenizer_is_eog(t, 128009));
+	tokenizer_free(t);
+}
