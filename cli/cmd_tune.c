@@ -50,15 +50,12 @@ static int show(void)
 		else if (r[i].error[0])
 			errors++;
 	}
+	struct tune_best *b;
+	int nb = tunedb_derive_best(r, n, cpu, feat, &b);
 	free(r);
-	int nb = tunedb_rebuild(&e);
-	if (nb < 0)
-		die("%s", e.msg);
 	char best[4300];
 	snprintf(best, sizeof best, "%s/best.tsv", tunedb_dir());
-	struct tune_best *b;
-	nb = tunedb_read_best(best, cpu, feat, &b, &e);
-	if (nb < 0)
+	if (mkdir_p(tunedb_dir(), &e) < 0 || tunedb_write_best(best, b, nb, &e) < 0)
 		die("%s", e.msg);
 	printf("tuned kernels for %s (%s)\n", cpu, feat);
 	printf("%d records (%d errors) from this CPU, %d from other CPUs ignored; %s\n", n - other, errors, other,

@@ -1,0 +1,224 @@
+/* t_tunedb.c: tuning records — JSON round trip (escapes included), best-per-key derivation,
+ * corrupt and truncated lines skipped, records of other CPUs ignored, best.tsv round trip and
+ * the runtime lookup. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen/kernel.h"
+#include "runtime/tunedb.h"
+#include "tests/test.h"
+
+static struct tune_record make(int32_t m, int32_t k, int32_t n, const char *cfg_tail, double t,
+                               const char *cpu, const char *feat)
+{
+	struct tune_record r;
+	memset(&r, 0, sizeof r);
+	tune_key(m, k, n, cpu, feat, r.key, sizeof r.key);
+	snprintf(r.config, sizeof r.config, "kernel i2s m=%d k=%d n=%d %s", m, k, n, cfg_tail);
+	r.time = t;
+	r.nreps = 3;
+	r.reps[0] = t * 1.1;
+	r.reps[1] = t;
+	r.reps[2] = t * 0.9;
+	snprintf(r.cpu, sizeof r.cpu, "%s", cpu);
+	snprintf(r.features, sizeof r.features, "%s", feat);
+	snprintf(r.trit, sizeof r.trit, "0.1");
+	snprintf(r.llvm, sizeof r.llvm, "19.1.7");
+	snprintf(r.date, sizeof r.date, "2025-01-02T03:04:05Z");
+	return r;
+}
+
+static const char *tail_a = "isa=avx2 bm=64 bk=256 rb=4 unroll=1 prefetch=0 threads=1";
+static const char *tail_b = "isa=avx2 bm=128 bk=256 rb=2 unroll=2 prefetch=512 threads=1";
+
+TEST(record_round_trip)
+{
+	struct tune_record r = make(2560, 2560, 1, tail_a, 1.25e-4, "Some \"CPU\"\\x", "avx2 fma"), q;
+	char line[4096];
+	struct error e;
+	CHECK(tune_record_format(&r, line, sizeof line) == 0);
+	CHECK(line[strlen(line) - 1] == '\n');
+	CHECKF(tune_record_parse(line, &q, &e) == 0, "%s in %s", e.msg, line);
+	CHECK(!strcmp(q.key, r.key) && !strcmp(q.config, r.config) && !strcmp(q.cpu, r.cpu));
+	CHECK(!strcmp(q.features, r.features) && !strcmp(q.date, r.date) && !strcmp(q.llvm, r.llvm));
+	CHECK_EQ_INT(q.nreps, 3);
+	CHECK(q.time > 1.2499e-4 && q.time < 1.2501e-4 && q.reps[2] > 1.12e-4 && q.reps[2] < 1.13e-4);
+	CHECK(q.error[0] == 0);
+	/* an error record: time null, error text with a newline and a tab */
+	snprintf(r.error, sizeof r.error, "crashed: signal 11\n\tdetail");
+	CHECK(tune_record_format(&r, line, sizeof line) == 0);
+	CHECK(strstr(line, "\"time\":null") != NULL);
+	CHECK(strchr(line, '\n') == line + strlen(line) - 1); /* one line */
+	CHECKF(tune_record_parse(line, &q, &e) == 0, "%s", e.msg);
+	CHECK(!strcmp(q.error, r.error) && q.time < 0);
+	/* unknown fields are skipped; missing required fields and junk are refused */
+	CHECK(tune_record_parse("{\"key\":\"m=1,k=128,n=1;cpu=0\",\"extra\":[1,\"x\",null,true],"
+	                        "\"config\":\"kernel i2s m=1 k=128 n=1\",\"time\":1e-6,\"error\":null,"
+	                        "\"cpu\":\"c\",\"features\":\"f\"}", &q, &e) == 0);
+	CHECK(tune_record_parse("{\"key\":\"x\",\"config\":\"y\",\"time\":1e-6}", &q, &e) < 0);
+	CHECK(tune_record_parse("{\"key\":\"m=1,k=128,n=1\",\"config\":\"c\",\"time\":0,\"error\":null,"
+	                        "\"cpu\":\"c\",\"features\":\"f\"}", &q, &e) < 0); /* no time, no error */
+	line[strlen(line) / 2] = 0;
+	CHECK(tune_record_parse(line, &q, &e) < 0);
+	CHECK(tune_record_parse("", &q, &e) < 0);
+	CHECK(tune_record_parse("{\"key\":\"a\"} trailing", &q, &e) < 0);
+}
+
+TEST(shape_keys)
+{
+	char k[96];
+	int32_t m, kk, n;
+	tune_shape_key(13824, 2560, 64, k, sizeof k);
+	CHECK(!strcmp(k, "m=13824,k=2560,n=64"));
+	CHECK(tune_parse_shape_key(k, &m, &kk, &n) == 0 && m == 13824 && kk == 2560 && n == 64);
+	tune_key(1, 128, 1, "a", "b", k, sizeof k);
+	CHECK(!strncmp(k, "m=1,k=128,n=1;cpu=", 18) && strlen(k) == 18 + 16);
+	char s1[17], s2[17], s3[17];
+	tune_cpu_signature("cpu", "avx2", s1);
+	tune_cpu_signature("cpu", "avx2 avx512vnni", s2);
+	tune_cpu_signature("cpu2", "avx2", s3);
+	CHECK(strcmp(s1, s2) && strcmp(s1, s3));
+	CHECK(tune_parse_shape_key("m=1,k=2", &m, &kk, &n) < 0);
+	CHECK(tune_parse_shape_key("m=0,k=2,n=1", &m, &kk, &n) < 0);
+	CHECK(tune_parse_shape_key("m=1,k=2,n=1x", &m, &kk, &n) < 0);
+}
+
+/* writes the records to a fresh log through tunedb_append */
+static void write_log(const char *path, const struct tune_record *r, int n)
+{
+	struct error e;
+	remove(path);
+	for (int i = 0; i < n; i++)
+		CHECKF(tunedb_append(path, &r[i], &e) == 0, "%s", e.msg);
+}
+
+TEST(best_per_key_and_other_cpus)
+{
+	const char *cpu = "Test CPU", *feat = "avx2 fma";
+	struct tune_record r[6];
+	r[0] = make(256, 256, 1, tail_a, 3e-6, cpu, feat);
+	r[1] = make(256, 256, 1, tail_b, 2e-6, cpu, feat);
+	r[2] = make(256, 256, 1, tail_a, 1e-6, "Other CPU", feat); /* faster, but another CPU */
+	r[3] = make(256, 256, 1, tail_a, 1e-7, cpu, "avx2");       /* other feature string */
+	r[4] = make(256, 256, 1, tail_b, 1e-8, cpu, feat);
+	snprintf(r[4].error, sizeof r[4].error, "crashed: signal 11"); /* errors never win */
+	r[5] = make(512, 256, 64, tail_a, 5e-5, cpu, feat);
+	char path[512];
+	snprintf(path, sizeof path, "%s/records.jsonl", test_tmpdir());
+	write_log(path, r, 6);
+	struct tune_record *back;
+	struct error e;
+	int n = tunedb_read(path, &back, &e);
+	CHECK_EQ_INT(n, 6);
+	struct tune_best *b;
+	int nb = tunedb_derive_best(back, n, cpu, feat, &b);
+	CHECK_EQ_INT(nb, 2);
+	if (nb == 2) {
+		CHECK(b[0].spec.n == 1 && b[0].spec.m == 256 && b[0].spec.bm == 128 && b[0].spec.rb == 2);
+		CHECK(b[0].time == 2e-6);
+		CHECK(b[1].spec.n == 64 && b[1].spec.m == 512 && b[1].time == 5e-5);
+		/* best.tsv keeps this CPU's rows only */
+		char tsv[512];
+		snprintf(tsv, sizeof tsv, "%s/best.tsv", test_tmpdir());
+		CHECK(tunedb_write_best(tsv, b, nb, &e) == 0);
+		struct tune_best *rb;
+		CHECK_EQ_INT(tunedb_read_best(tsv, cpu, feat, &rb, &e), 2);
+		CHECK(rb[0].spec.bm == 128 && rb[0].time == 2e-6 && !strcmp(rb[0].key, b[0].key));
+		free(rb);
+		CHECK_EQ_INT(tunedb_read_best(tsv, "Other CPU", feat, &rb, &e), 0);
+		free(rb);
+	}
+	free(b);
+	/* seen from the other CPU, only its own record counts */
+	nb = tunedb_derive_best(back, n, "Other CPU", feat, &b);
+	CHECK_EQ_INT(nb, 1);
+	if (nb == 1)
+		CHECK(b[0].time == 1e-6);
+	free(b);
+	free(back);
+}
+
+TEST(corrupt_and_truncated_lines_are_skipped)
+{
+	const char *cpu = "Test CPU", *feat = "avx2";
+	struct tune_record r[2] = {make(256, 256, 1, tail_a, 3e-6, cpu, feat),
+	                           make(256, 256, 1, tail_b, 2e-6, cpu, feat)};
+	char path[512], line[4096];
+	snprintf(path, sizeof path, "%s/corrupt.jsonl", test_tmpdir());
+	write_log(path, r, 1);
+	/* garbage, a half line without a newline (a writer that died), then a normal append */
+	FILE *f = fopen(path, "a");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("not json at all\n{\"key\":\"m=1\",\n\n", f);
+	tune_record_format(&r[1], line, sizeof line);
+	line[strlen(line) / 2] = 0;
+	fputs(line, f);
+	fclose(f);
+	struct error e;
+	CHECK(tunedb_append(path, &r[1], &e) == 0); /* must start on a fresh line */
+	struct tune_record *back;
+	int n = tunedb_read(path, &back, &e);
+	CHECK_EQ_INT(n, 2);
+	if (n == 2)
+		CHECK(!strcmp(back[0].config, r[0].config) && !strcmp(back[1].config, r[1].config));
+	free(back);
+	/* a missing log is simply empty */
+	char missing[512];
+	snprintf(missing, sizeof missing, "%s/nope/records.jsonl", test_tmpdir());
+	CHECK_EQ_INT(tunedb_read(missing, &back, &e), 0);
+	free(back);
+}
+
+TEST(default_time_is_found)
+{
+	struct kernel_spec d;
+	CHECK(tune_default_spec(2560, 2560, 1, &d) == 0);
+	CHECK(spec_legal(&d, NULL) == 0);
+	char cfg[256];
+	spec_format(&d, cfg, sizeof cfg);
+	struct tune_record r[2];
+	r[0] = make(2560, 2560, 1, tail_a, 4e-5, "c", "f");
+	snprintf(r[0].config, sizeof r[0].config, "%s", cfg);
+	r[1] = make(2560, 2560, 1, tail_b, 2e-5, "c", "f");
+	struct tune_best *b;
+	CHECK_EQ_INT(tunedb_derive_best(r, 2, "c", "f", &b), 1);
+	CHECK(b[0].time == 2e-5 && b[0].default_time == 4e-5);
+	free(b);
+}
+
+TEST(lookup_uses_best_tsv_of_this_cpu)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/cache", test_tmpdir());
+	setenv("TRIT_CACHE_DIR", dir, 1);
+	unsetenv("TRIT_NO_TUNE");
+	tunedb_reset();
+	struct kernel_spec s;
+	CHECK(tunedb_lookup(256, 256, 1, &s) < 0); /* nothing tuned yet */
+	const char *cpu = tune_host_cpu(), *feat = tune_host_features();
+	struct tune_record r[3] = {make(256, 256, 1, tail_a, 3e-6, cpu, feat),
+	                           make(256, 256, 1, tail_b, 2e-6, cpu, feat),
+	                           make(256, 256, 1, tail_a, 1e-9, "Fake CPU", "neon")};
+	char path[700];
+	snprintf(path, sizeof path, "%s/records.jsonl", tunedb_dir());
+	write_log(path, r, 3);
+	struct error e;
+	CHECKF(tunedb_rebuild(&e) == 1, "%s", e.msg);
+	if (!isa_available(ISA_AVX2, cpu_host())) {
+		printf("skip: the tuned spec needs avx2\n");
+		return;
+	}
+	CHECK(tunedb_lookup(256, 256, 1, &s) == 0);
+	CHECK(s.bm == 128 && s.rb == 2 && s.prefetch == 512 && s.isa == ISA_AVX2);
+	CHECK(tunedb_lookup(256, 256, 64, &s) < 0);
+	CHECK(tunedb_lookup(512, 256, 1, &s) < 0);
+	CHECK_EQ_INT(tunedb_count(), 1);
+	setenv("TRIT_NO_TUNE", "1", 1);
+	tunedb_reset();
+	CHECK(tunedb_lookup(256, 256, 1, &s) < 0);
+	unsetenv("TRIT_NO_TUNE");
+	tunedb_reset();
+}
