@@ -83,6 +83,7 @@ static int show(void)
 	return 0;
 }
 
+#if TRIT_HAVE_LLVM
 /* the model description of a .trit or .gguf file */
 static void load_model(const char *path, struct model_desc *m)
 {
@@ -108,6 +109,8 @@ static void load_model(const char *path, struct model_desc *m)
 	*m = f.model;
 	ir_free(&f);
 }
+
+#endif
 
 int cmd_tune(int argc, char **argv)
 {
