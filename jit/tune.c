@@ -422,8 +422,10 @@ static int measure(const struct kernel_spec *s, struct shape_data *d, int reps, 
 		signal(SIGINT, SIG_DFL);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(fds[0]);
-		if (crash_test_pending)
+		if (crash_test_pending) {
+			signal(SIGSEGV, SIG_DFL); /* a real signal death even under ASan's handler */
 			raise(SIGSEGV);
+		}
 		struct child_result cr;
 		memset(&cr, 0, sizeof cr);
 		child_measure(s, d, w, reps, &cr);
