@@ -1,7 +1,9 @@
-/* bench_kernels.c: `trit bench --kernels`: single-thread throughput of every generated kernel
- * kind × ISA tier of this CPU, and of the scalar reference, on BitNet b1.58 2B4T's shapes,
- * against this machine's streaming read bandwidth measured in the same run. Timings are printed,
- * never judged. requires: llvm */
+/* bench_kernels.c: `trit bench --kernels`: single-thread throughput, per BitNet b1.58 2B4T shape
+ * and batch (1, 64), of the generated kernel (tuned spec and default spec), the scalar reference
+ * and the hand-written AVX2 I2S reference (bench/avx2_ref.h), with weights in L2 and in DRAM,
+ * against this machine's streaming read bandwidth measured in the same run; then the ratios the
+ * issues set targets for. Timings are printed, never judged by tests. requires: llvm */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,75 +11,151 @@
 #include "base/cpu.h"
 #include "base/rng.h"
 #include "base/util.h"
+#include "bench/avx2_ref.h"
 #include "cli/cli.h"
 #include "gen/kernel.h"
 #include "jit/jit.h"
+#include "runtime/tunedb.h"
 
-static const int32_t shapes_2b4t[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_X86 1
+#else
+#define HAVE_X86 0
+#endif
 
-/* single-thread streaming read bandwidth over a buffer of `bytes`, best of `reps`, in GB/s */
-static double read_bandwidth(size_t bytes, int reps)
+static const int32_t shapes_2b4t[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912},
+                                         {3840, 2560}, {13824, 2560}};
+static const int32_t shapes_quick[][2] = {{256, 512}};
+static const int32_t batches[] = {1, 64};
+
+enum { K_TUNED, K_DEFAULT, K_REF, K_AVX2, K_COUNT };
+static const char *const kernel_names[K_COUNT] = {"tuned", "default", "scalar-ref", "avx2-ref"};
+enum { R_L2, R_DRAM, R_COUNT };
+static const char *const res_names[R_COUNT] = {"L2", "DRAM"};
+
+/* one measurement; sec < 0 when not measured (status says why) */
+struct result {
+	double sec, bytes, weights; /* seconds per call; packed bytes and weights×tokens per call */
+	char status[96];
+	char spec[160];
+};
+
+#define MAX_SHAPES 8
+static struct result results[MAX_SHAPES][2][K_COUNT][R_COUNT];
+
+#if HAVE_X86
+/* sums a buffer with AVX2 loads into 8 independent accumulators, prefetching 2 KiB ahead */
+__attribute__((target("avx2"))) static uint64_t stream_sum_avx2(const uint8_t *p, size_t bytes)
 {
-	size_t n = bytes / sizeof(uint64_t);
-	uint64_t *buf = xaligned_alloc(4096, n * sizeof(uint64_t));
-	for (size_t i = 0; i < n; i++)
-		buf[i] = i;
+	__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+	for (size_t i = 0; i + 256 <= bytes; i += 256) {
+		_mm_prefetch((const char *)p + i + 2048, _MM_HINT_T0);
+		_mm_prefetch((const char *)p + i + 2048 + 64, _MM_HINT_T0);
+		_mm_prefetch((const char *)p + i + 2048 + 128, _MM_HINT_T0);
+		_mm_prefetch((const char *)p + i + 2048 + 192, _MM_HINT_T0);
+		const __m256i *v = (const __m256i *)(p + i);
+		a0 = _mm256_add_epi64(a0, _mm256_load_si256(v + 0));
+		a1 = _mm256_add_epi64(a1, _mm256_load_si256(v + 1));
+		a2 = _mm256_add_epi64(a2, _mm256_load_si256(v + 2));
+		a3 = _mm256_add_epi64(a3, _mm256_load_si256(v + 3));
+		a4 = _mm256_add_epi64(a4, _mm256_load_si256(v + 4));
+		a5 = _mm256_add_epi64(a5, _mm256_load_si256(v + 5));
+		a6 = _mm256_add_epi64(a6, _mm256_load_si256(v + 6));
+		a7 = _mm256_add_epi64(a7, _mm256_load_si256(v + 7));
+	}
+	a0 = _mm256_add_epi64(_mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3)),
+	                      _mm256_add_epi64(_mm256_add_epi64(a4, a5), _mm256_add_epi64(a6, a7)));
+	uint64_t lanes[4];
+	_mm256_storeu_si256((__m256i *)lanes, a0);
+	return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+#endif
+
+/* the same with scalar loads (no AVX2), 8 independent accumulators */
+static uint64_t stream_sum_scalar(const uint8_t *p, size_t bytes)
+{
+	const uint64_t *q = (const uint64_t *)p;
+	uint64_t s[8] = {0};
+	for (size_t i = 0; i + 8 <= bytes / 8; i += 8) {
+#if defined(__GNUC__) || defined(__clang__)
+		__builtin_prefetch(q + i + 256);
+#endif
+		for (int j = 0; j < 8; j++)
+			s[j] += q[i + j];
+	}
+	return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
+}
+
+/* single-thread streaming read bandwidth over a buffer of `bytes` (touched first), best of
+ * `reps` passes, in GB/s; *how names the loop used */
+static double read_bandwidth(size_t bytes, int reps, const char **how)
+{
+	uint8_t *buf = xaligned_alloc(4096, bytes);
+	for (size_t i = 0; i < bytes; i += 8)
+		*(uint64_t *)(buf + i) = i;
+	int avx2 = 0;
+#if HAVE_X86
+	avx2 = __builtin_cpu_supports("avx2");
+#endif
+	*how = avx2 ? "AVX2 loads, 8 accumulators, prefetch 2 KiB ahead" : "scalar loads, 8 accumulators";
 	double best = 0;
 	volatile uint64_t sink = 0;
 	for (int r = 0; r < reps; r++) {
-		uint64_t s[8] = {0};
 		double t0 = now_seconds();
-		for (size_t i = 0; i < n; i += 8)
-			for (int j = 0; j < 8; j++)
-				s[j] += buf[i + j];
+		uint64_t s;
+#if HAVE_X86
+		if (avx2)
+			s = stream_sum_avx2(buf, bytes);
+		else
+#endif
+			s = stream_sum_scalar(buf, bytes);
 		double dt = now_seconds() - t0;
-		sink += s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
-		if (bytes / dt / 1e9 > best)
-			best = bytes / dt / 1e9;
+		sink += s;
+		if ((double)bytes / dt / 1e9 > best)
+			best = (double)bytes / dt / 1e9;
 	}
 	(void)sink;
 	free(buf);
 	return best;
 }
 
+/* a kernel under test: its spec, entry (NULL: ref_kernel or avx2 ref) and copies of its weights */
 struct bench {
 	struct kernel_spec s;
-	kernel_fn fn; /* NULL: ref_kernel */
-	uint8_t *w;   /* copies × pack_size */
+	int which; /* K_* */
+	kernel_fn fn;
+	uint8_t *w;
 	size_t psize;
 	int copies;
+	int32_t rows; /* rows computed per call: [0, rows) */
 	int8_t *x;
 	int32_t *y;
 	void *scratch;
 };
 
-static int bench_setup(struct bench *b, const struct kernel_spec *s, kernel_fn fn, int copies, struct rng *r)
+static void bench_setup(struct bench *b, const struct kernel_spec *s, int which, kernel_fn fn, int copies,
+                        int32_t rows, const int8_t *t, const int8_t *x)
 {
 	b->s = *s;
+	b->which = which;
 	b->fn = fn;
 	b->psize = pack_size(s);
 	b->copies = copies;
-	int8_t *t = xmalloc((size_t)s->m * s->k);
-	for (size_t i = 0; i < (size_t)s->m * s->k; i++)
-		t[i] = (int8_t)((int)rng_below(r, 3) - 1);
+	b->rows = rows;
 	b->w = xaligned_alloc(64, b->psize * (size_t)copies);
 	pack_weights(s, t, b->w);
 	for (int c = 1; c < copies; c++)
 		memcpy(b->w + b->psize * (size_t)c, b->w, b->psize);
-	free(t);
-	b->x = xmalloc((size_t)s->n * s->k);
-	for (size_t i = 0; i < (size_t)s->n * s->k; i++)
-		b->x[i] = (int8_t)((int)rng_below(r, 255) - 127);
+	b->x = (int8_t *)x;
 	b->y = xmalloc(sizeof(int32_t) * (size_t)s->n * s->m);
 	size_t ss = kernel_scratch_size(s);
 	b->scratch = ss ? xaligned_alloc(64, ss) : NULL;
-	return 0;
 }
 
 static void bench_free(struct bench *b)
 {
 	free(b->w);
-	free(b->x);
 	free(b->y);
 	free(b->scratch);
 }
@@ -87,13 +165,15 @@ static double bench_time(struct bench *b, int reps)
 {
 	double best = 1e30;
 	struct kernel_args a = {.x = b->x, .y = b->y, .ldx = b->s.k, .ldy = b->s.m, .n = b->s.n,
-	                        .row0 = 0, .row1 = b->s.m, .scratch = b->scratch};
+	                        .row0 = 0, .row1 = b->rows, .scratch = b->scratch};
 	for (int r = 0; r < reps; r++) {
 		double t0 = now_seconds();
 		for (int c = 0; c < b->copies; c++) {
 			a.w = b->w + b->psize * (size_t)c;
 			if (b->fn)
 				b->fn(&a);
+			else if (b->which == K_AVX2)
+				avx2_i2s_kernel(&b->s, &a);
 			else
 				ref_kernel(&b->s, &a);
 		}
@@ -106,24 +186,293 @@ static double bench_time(struct bench *b, int reps)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: trit bench --kernels [--shapes 2b4t] [--reps N]\n"
-	           "  single-thread GEMV/GEMM throughput of every kernel kind x ISA tier of this CPU and of\n"
-	           "  the scalar reference on BitNet b1.58 2B4T shapes, weights in L2 and in DRAM, against the\n"
-	           "  read bandwidth measured in the same run (--reps: repetitions of the L2 runs, default 20)\n");
+	fprintf(f, "usage: trit bench --kernels [--shapes 2b4t] [--reps N] [--quick] [--csv FILE] [--plot FILE.svg]\n"
+	           "  single-thread GEMV (n=1) and GEMM (n=64) throughput on BitNet b1.58 2B4T shapes of the\n"
+	           "  generated kernel (tuned spec and default spec), the scalar reference and the hand-written\n"
+	           "  AVX2 I2S reference, weights in L2 and in DRAM, against the read bandwidth measured in the\n"
+	           "  same run; then the ratios of the targets (MET / MISSED BY).\n"
+	           "  --reps N     repetitions of the L2 runs (default 20)\n"
+	           "  --quick      one small shape and tiny buffers (a smoke test; the numbers mean little)\n"
+	           "  --csv FILE   one row per shape x n x kernel x residency\n"
+	           "  --plot FILE  SVG bar chart of GEMV GB/s (weights in DRAM) by shape for each kernel\n");
 }
 
-static void row(const char *shape, const struct kernel_spec *s, const char *name, const char *mode, double sec,
-                double bw)
+static double gbs(const struct result *r) { return r->bytes / r->sec / 1e9; }
+static double gws(const struct result *r) { return r->weights / r->sec / 1e9; }
+static int measured(const struct result *r) { return r->sec > 0; }
+
+static void print_row(const char *shape, int n, int kind, int res, const struct result *r, double bw)
 {
-	double bytes = (double)pack_size(s), w = (double)s->m * s->k * s->n;
-	printf("| %-10s | %-4s | %-15s | %-8s | %9.1f | %7.2f | %7.2f | %5.0f%% |\n", shape, kind_name(s->kind), name, mode,
-	       sec * 1e6, bytes / sec / 1e9, w / sec / 1e9, 100.0 * bytes / sec / 1e9 / bw);
+	if (!measured(r))
+		printf("| %-11s | %2d | %-10s | %-4s | %s\n", shape, n, kernel_names[kind], res_names[res], r->status);
+	else
+		printf("| %-11s | %2d | %-10s | %-4s | %10.1f | %7.2f | %7.2f | %5.0f%% | %s\n", shape, n,
+		       kernel_names[kind], res_names[res], r->sec * 1e6, gws(r), gbs(r), 100.0 * gbs(r) / bw, r->spec);
 	fflush(stdout);
+}
+
+/* measures one kernel for one shape/batch in both residencies into out[R_COUNT] */
+static void measure(struct jit *j, int which, const struct kernel_spec *s, const int8_t *t, const int8_t *x,
+                    int reps, size_t l2_budget, size_t dram_total, struct result out[R_COUNT])
+{
+	struct error e;
+	kernel_fn fn = NULL;
+	if (which == K_TUNED || which == K_DEFAULT) {
+		if (!(fn = jit_kernel(j, s, &e))) {
+			for (int r = 0; r < R_COUNT; r++)
+				snprintf(out[r].status, sizeof(out[r].status), "failed: %.80s", e.msg);
+			return;
+		}
+	}
+	size_t row_bytes = pack_size(s) / (size_t)s->m;
+	int32_t step = s->bm > 0 ? s->bm : 1;
+	int32_t rows = (int32_t)(l2_budget / row_bytes) / step * step;
+	if (rows < step)
+		rows = step;
+	if (rows > s->m)
+		rows = s->m;
+	struct bench b;
+	bench_setup(&b, s, which, fn, 1, rows, t, x);
+	int slow = which == K_REF;
+	bench_time(&b, 1); /* warm */
+	out[R_L2].sec = bench_time(&b, slow ? 1 : reps);
+	bench_free(&b);
+	out[R_L2].bytes = (double)row_bytes * rows;
+	out[R_L2].weights = (double)rows * s->k * s->n;
+	if (slow && s->n > 1) {
+		snprintf(out[R_DRAM].status, sizeof(out[R_DRAM].status),
+		         "skipped: the scalar reference at n=%d over > L3 of copies takes minutes", s->n);
+		return;
+	}
+	int copies = (int)((dram_total + pack_size(s) - 1) / pack_size(s));
+	bench_setup(&b, s, which, fn, copies, s->m, t, x);
+	if (!slow)
+		bench_time(&b, 1); /* page tables, and evicts the L2 slice */
+	out[R_DRAM].sec = bench_time(&b, slow ? 1 : 2);
+	bench_free(&b);
+	out[R_DRAM].bytes = (double)pack_size(s);
+	out[R_DRAM].weights = (double)s->m * s->k * s->n;
+}
+
+static void write_csv(const char *path, int nshapes, const int32_t (*shapes)[2], double bw)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		die("bench --kernels: out of memory");
+	fprintf(f, "shape,m,k,n,kernel,residency,status,seconds,gweights_per_s,gb_per_s,pct_of_read_bw,spec\n");
+	for (int si = 0; si < nshapes; si++)
+		for (int ni = 0; ni < 2; ni++)
+			for (int kk = 0; kk < K_COUNT; kk++)
+				for (int r = 0; r < R_COUNT; r++) {
+					const struct result *x = &results[si][ni][kk][r];
+					fprintf(f, "%dx%d,%d,%d,%d,%s,%s,", shapes[si][0], shapes[si][1], shapes[si][0],
+					        shapes[si][1], batches[ni], kernel_names[kk], res_names[r]);
+					if (measured(x))
+						fprintf(f, "ok,%.9g,%.4f,%.4f,%.2f,\"%s\"\n", x->sec, gws(x), gbs(x),
+						        100.0 * gbs(x) / bw, x->spec);
+					else
+						fprintf(f, "\"%s\",,,,,\n", x->status);
+				}
+	fclose(f);
+	struct error e;
+	if (write_file_atomic(path, buf, len, &e) != 0)
+		die("%s", e.msg);
+	free(buf);
+}
+
+static void write_plot(const char *path, int nshapes, const int32_t (*shapes)[2], double bw)
+{
+	static const char *const colors[K_COUNT] = {"#1b9e77", "#7570b3", "#d95f02", "#e7298a"};
+	double vmax = bw;
+	for (int si = 0; si < nshapes; si++)
+		for (int kk = 0; kk < K_COUNT; kk++)
+			if (measured(&results[si][0][kk][R_DRAM]) && gbs(&results[si][0][kk][R_DRAM]) > vmax)
+				vmax = gbs(&results[si][0][kk][R_DRAM]);
+	vmax *= 1.1;
+	const int left = 70, top = 40, ph = 300, bar = 18, gap = 30;
+	int pw = nshapes * (K_COUNT * bar + gap) + gap, width = left + pw + 170, height = top + ph + 70;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		die("bench --kernels: out of memory");
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+	           "font-size=\"11\">\n",
+	        width, height);
+	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height);
+	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"14\">Single-thread GEMV (n=1), weights in DRAM: packed-weight "
+	           "GB/s</text>\n", left);
+	for (int i = 0; i <= 5; i++) {
+		double v = vmax * i / 5;
+		int y = top + ph - (int)(ph * v / vmax);
+		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n", left, y, left + pw, y);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f</text>\n", left - 5, y + 4, v);
+	}
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top, left, top + ph);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top + ph, left + pw,
+	        top + ph);
+	fprintf(f, "<text x=\"18\" y=\"%d\" transform=\"rotate(-90 18 %d)\" text-anchor=\"middle\">GB/s (packed "
+	           "weights)</text>\n", top + ph / 2, top + ph / 2);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">shape (rows x columns)</text>\n", left + pw / 2,
+	        top + ph + 45);
+	int by = top + ph - (int)(ph * bw / vmax);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"red\" stroke-dasharray=\"5,3\"/>\n", left, by,
+	        left + pw, by);
+	for (int si = 0; si < nshapes; si++) {
+		int gx = left + gap + si * (K_COUNT * bar + gap);
+		for (int kk = 0; kk < K_COUNT; kk++) {
+			const struct result *r = &results[si][0][kk][R_DRAM];
+			double v = measured(r) ? gbs(r) : 0;
+			int h = (int)(ph * v / vmax), x = gx + kk * bar;
+			fprintf(f, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\">"
+			           "<title>%dx%d %s: %s</title></rect>\n",
+			        x, top + ph - h, bar - 2, h, colors[kk], shapes[si][0], shapes[si][1], kernel_names[kk],
+			        measured(r) ? "measured" : "n/a");
+			if (!measured(r))
+				fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"8\">n/a</text>\n", x, top + ph - 3);
+		}
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%dx%d</text>\n", gx + K_COUNT * bar / 2,
+		        top + ph + 18, shapes[si][0], shapes[si][1]);
+	}
+	int lx = left + pw + 20;
+	for (int kk = 0; kk < K_COUNT; kk++) {
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, top + kk * 20,
+		        colors[kk]);
+		fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text>\n", lx + 18, top + kk * 20 + 10, kernel_names[kk]);
+	}
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"red\" stroke-dasharray=\"5,3\"/>\n", lx,
+	        top + K_COUNT * 20 + 6, lx + 12, top + K_COUNT * 20 + 6);
+	fprintf(f, "<text x=\"%d\" y=\"%d\">read bandwidth %.1f GB/s</text>\n", lx + 18, top + K_COUNT * 20 + 10, bw);
+	fprintf(f, "</svg>\n");
+	fclose(f);
+	struct error e;
+	if (write_file_atomic(path, buf, len, &e) != 0)
+		die("%s", e.msg);
+	free(buf);
+}
+
+/* prints MET or MISSED BY for a "value >= target" target */
+static void verdict(const char *what, double value, double target, const char *unit, const char *reason)
+{
+	if (value >= target)
+		printf("  %-44s %8.2f%s (target >= %g%s): MET\n", what, value, unit, target, unit);
+	else
+		printf("  %-44s %8.2f%s (target >= %g%s): MISSED BY %.0f%% -- %s\n", what, value, unit, target, unit,
+		       100.0 * (target - value) / target, reason);
+}
+
+/* the generated kernel the runtime would use: tuned when measured, else default */
+static const struct result *gen_result(int si, int ni, int r)
+{
+	return measured(&results[si][ni][K_TUNED][r]) ? &results[si][ni][K_TUNED][r] : &results[si][ni][K_DEFAULT][r];
+}
+
+static void print_targets(int nshapes, const int32_t (*shapes)[2], double bw)
+{
+	char reason[256];
+	printf("\nratios (generated = tuned spec when one exists, else default spec):\n");
+	printf("| shape       | n  | res  | tuned/default | gen/avx2-ref | GEMM/GEMV per token |\n");
+	printf("|-------------|----|------|---------------|--------------|---------------------|\n");
+	double min_td = 1e30, min_ga = 1e30, min_gemm = 1e30, min_dram = 1e30, min_l2 = 1e30;
+	int any_tuned = 0;
+	const char *ga_where = "";
+	static char ga_buf[64], gemm_buf[64], dram_buf[160], l2_buf[160];
+	double ga_avx2_gws = 0, ga_gen_gws = 0, gemm_gws = 0, gemv_gws = 0, dram_l2_gbs = 0, l2_ref_gws = 0;
+	const char *dram_spec = "", *l2_spec = "";
+	for (int si = 0; si < nshapes; si++)
+		for (int ni = 0; ni < 2; ni++)
+			for (int r = 0; r < R_COUNT; r++) {
+				const struct result *t = &results[si][ni][K_TUNED][r], *d = &results[si][ni][K_DEFAULT][r];
+				const struct result *a = &results[si][ni][K_AVX2][r], *g = gen_result(si, ni, r);
+				char td[32] = "not tuned", ga[32] = "n/a", gg[32] = "";
+				if (measured(t) && measured(d)) {
+					any_tuned = 1;
+					snprintf(td, sizeof(td), "%.2fx", d->sec / t->sec);
+					if (d->sec / t->sec < min_td)
+						min_td = d->sec / t->sec;
+				}
+				if (measured(a) && measured(g)) {
+					snprintf(ga, sizeof(ga), "%.2fx", a->sec / g->sec);
+					if (a->sec / g->sec < min_ga) {
+						min_ga = a->sec / g->sec;
+						snprintf(ga_buf, sizeof(ga_buf), "%dx%d n=%d %s", shapes[si][0], shapes[si][1],
+						         batches[ni], res_names[r]);
+						ga_where = ga_buf;
+						ga_avx2_gws = gws(a);
+						ga_gen_gws = gws(g);
+					}
+				}
+				if (ni == 1 && r == R_L2 && measured(g) && measured(gen_result(si, 0, r))) {
+					double q = gws(g) / gws(gen_result(si, 0, r));
+					snprintf(gg, sizeof(gg), "%.2fx", q);
+					if (q < min_gemm) {
+						min_gemm = q;
+						snprintf(gemm_buf, sizeof(gemm_buf), "%dx%d", shapes[si][0], shapes[si][1]);
+						gemm_gws = gws(g);
+						gemv_gws = gws(gen_result(si, 0, r));
+					}
+				}
+				if (ni == 0 && r == R_DRAM && measured(g) && 100 * gbs(g) / bw < min_dram) {
+					min_dram = 100 * gbs(g) / bw;
+					snprintf(dram_buf, sizeof(dram_buf), "%s", g->spec);
+					dram_spec = dram_buf;
+					const struct result *l2 = gen_result(si, 0, R_L2);
+					dram_l2_gbs = measured(l2) ? gbs(l2) : 0;
+				}
+				if (ni == 0 && r == R_L2 && measured(g) && gws(g) < min_l2) {
+					min_l2 = gws(g);
+					snprintf(l2_buf, sizeof(l2_buf), "%s", g->spec);
+					l2_spec = l2_buf;
+					l2_ref_gws = measured(a) ? gws(a) : 0;
+				}
+				char shape[32];
+				snprintf(shape, sizeof(shape), "%dx%d", shapes[si][0], shapes[si][1]);
+				printf("| %-11s | %2d | %-4s | %13s | %12s | %19s |\n", shape, batches[ni], res_names[r], td, ga,
+				       gg);
+			}
+	printf("\ntargets (worst case over the shapes above):\n");
+	if (!any_tuned)
+		printf("  %-44s NOT MEASURED -- no tuned spec for this CPU (run `trit tune MODEL`)\n",
+		       "tuned >= default on every shape");
+	else {
+		snprintf(reason, sizeof(reason), "the tuner's pick was measured in a separate process; "
+		                                 "differences under ~5%% are run-to-run noise on this shared machine");
+		verdict("tuned/default speed, worst shape", min_td, 1.0, "x", reason);
+	}
+	if (min_ga < 1e30) {
+		snprintf(reason, sizeof(reason), "at %s the AVX2 reference reaches %.1f G w/s, the generated %.1f", ga_where,
+		         ga_avx2_gws, ga_gen_gws);
+		verdict("generated/avx2-ref speed, worst case", min_ga, 1.5, "x", reason);
+	} else
+		printf("  %-44s NOT MEASURED -- the AVX2 reference cannot run here\n", "generated/avx2-ref >= 1.5x");
+	if (min_gemm < 1e30) {
+		snprintf(reason, sizeof(reason), "at %s (L2) GEMM n=64 reaches %.1f G w-tokens/s vs GEMV %.1f G w/s",
+		         gemm_buf, gemm_gws, gemv_gws);
+		verdict("GEMM n=64 / GEMV per-token, worst shape", min_gemm, 4.0, "x", reason);
+	}
+	if (min_dram < 1e30) {
+		if (dram_l2_gbs < 0.85 * bw)
+			snprintf(reason, sizeof(reason), "compute-bound: even from L2 this kernel streams only %.1f GB/s (%s)",
+			         dram_l2_gbs, dram_spec);
+		else
+			snprintf(reason, sizeof(reason), "from L2 it streams %.1f GB/s, so DRAM reads are not kept in flight (%s)",
+			         dram_l2_gbs, dram_spec);
+		verdict("DRAM GEMV % of read bandwidth, worst shape", min_dram, 85.0, "%", reason);
+	}
+	if (min_l2 < 1e30) {
+		snprintf(reason, sizeof(reason), "%s; the AVX2 reference reaches %.1f G w/s on the same slice", l2_spec,
+		         l2_ref_gws);
+		verdict("L2 GEMV G weights/s, worst shape", min_l2, 60.0, "", reason);
+	}
 }
 
 int bench_kernels_main(int argc, char **argv)
 {
-	int reps = 20;
+	int reps = 20, quick = 0;
+	const char *csv = NULL, *plot = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--kernels"))
 			continue;
@@ -131,9 +480,21 @@ int bench_kernels_main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (!strcmp(argv[i], "--quick")) {
+			quick = 1;
+			continue;
+		}
 		if (!strcmp(argv[i], "--shapes") && i + 1 < argc) {
 			if (strcmp(argv[++i], "2b4t") != 0)
 				die("bench --kernels: unknown shape set '%s' (known: 2b4t)", argv[i]);
+			continue;
+		}
+		if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
+			csv = argv[++i];
+			continue;
+		}
+		if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
+			plot = argv[++i];
 			continue;
 		}
 		if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
@@ -147,88 +508,110 @@ int bench_kernels_main(int argc, char **argv)
 		die("bench --kernels: unknown option '%s' (see --help)", argv[i]);
 	}
 	printf("command: trit bench");
-	for (int i = 0; i < argc; i++)
+	for (int i = 1; i < argc; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
 	const struct cpu_info *cpu = cpu_host();
 	char feat[256];
 	cpu_feature_string(cpu, feat, sizeof(feat));
-	printf("cpu: %s; L2 %zu KiB, L3 %zu KiB\n", feat, cpu->l2 / 1024, cpu->l3 / 1024);
-	double bw = read_bandwidth((size_t)512 << 20, 3);
-	printf("single-thread read bandwidth (512 MiB streaming sum, best of 3): %.2f GB/s\n\n", bw);
+	printf("cpu: %s (%s); L2 %zu KiB, L3 %zu KiB\n", tune_host_cpu(), feat, cpu->l2 / 1024, cpu->l3 / 1024);
+	size_t bw_bytes = quick ? (size_t)16 << 20 : (size_t)512 << 20;
+	const char *how;
+	double bw = read_bandwidth(bw_bytes, 3, &how);
+	printf("single-thread read bandwidth (%zu MiB touched first, %s, best of 3): %.2f GB/s\n\n", bw_bytes >> 20, how,
+	       bw);
 
 	struct error e;
 	struct jit *j = jit_create(&e);
 	if (!j)
 		die("%s", e.msg);
-	struct rng r;
-	rng_seed(&r, 1);
-	static const enum isa tiers[] = {ISA_AVX2, ISA_AVXVNNI, ISA_AVX512VNNI};
-	size_t l2_budget = (cpu->l2 ? cpu->l2 : (1 << 20)) / 2, dram_total = (size_t)256 << 20;
-	printf("L2: a row slice of the matrix whose packed weights fit in half of L2, called %d times;\n"
-	       "DRAM: cycling over copies of the whole matrix totalling >= 256 MiB (> L3). GB/s = packed weight\n"
-	       "bytes per second; Gw/s = weights (x tokens) per second; %% = of the measured read bandwidth.\n\n", reps);
-	printf("| shape      | kind | kernel          | mode     | us/call   | GB/s    | Gw/s    | %%bw    |\n");
-	printf("|------------|------|-----------------|----------|-----------|---------|---------|--------|\n");
-	for (size_t si = 0; si < COUNTOF(shapes_2b4t); si++) {
-		int32_t m = shapes_2b4t[si][0], k = shapes_2b4t[si][1];
+	struct rng rg;
+	rng_seed(&rg, 1);
+	size_t l3 = cpu->l3 ? cpu->l3 : ((size_t)32 << 20);
+	size_t l2_budget = (cpu->l2 ? cpu->l2 : (1 << 20)) / 2;
+	size_t dram_total = quick ? (size_t)4 << 20 : (l3 * 5 / 2 > ((size_t)256 << 20) ? l3 * 5 / 2 : (size_t)256 << 20);
+	const int32_t(*shapes)[2] = quick ? shapes_quick : shapes_2b4t;
+	int nshapes = quick ? (int)COUNTOF(shapes_quick) : (int)COUNTOF(shapes_2b4t);
+	printf("L2: rows [0, R) of the matrix, R the most whole row tiles whose packed weights fit in half of L2,\n"
+	       "called %d times after a warm-up (scalar reference: once); DRAM: cycling over copies of the whole\n"
+	       "matrix totalling %zu MiB (%s), best of 2 passes after a warm-up pass (scalar reference: 1 pass).\n"
+	       "Gw/s = weights x tokens per second; GB/s = packed weight bytes per second; %%bw = of the measured\n"
+	       "read bandwidth. tuned = tunedb_lookup's spec; default = the runtime's spec without tuning.\n\n",
+	       reps, dram_total >> 20, quick ? "--quick: NOT more than L3" : "> L3");
+	printf("| shape       | n  | kernel     | res  | us/call    | Gw/s    | GB/s    | %%bw    | spec\n");
+	printf("|-------------|----|------------|------|------------|---------|---------|--------|-----\n");
+	for (int si = 0; si < nshapes; si++) {
+		int32_t m = shapes[si][0], k = shapes[si][1];
 		char shape[32];
 		snprintf(shape, sizeof(shape), "%dx%d", m, k);
-		for (int kind = 0; kind < KIND_COUNT; kind++) {
-			for (size_t ti = 0; ti <= COUNTOF(tiers); ti++) {
-				int is_ref = ti == COUNTOF(tiers);
-				enum isa isa = is_ref ? ISA_SCALAR : tiers[ti];
-				if (!isa_available(isa, cpu))
-					continue;
-				struct kernel_spec full;
-				if (spec_default(&full, (enum kernel_kind)kind, isa, m, k, 1, cpu, &e) != 0) {
-					printf("| %-10s | %-4s | %-15s | skipped: %s\n", shape, kind_name(kind), isa_name(isa), e.msg);
-					continue;
+		int8_t *t = xmalloc((size_t)m * k);
+		for (size_t i = 0; i < (size_t)m * k; i++)
+			t[i] = (int8_t)((int)rng_below(&rg, 3) - 1);
+		int8_t *x = xmalloc((size_t)64 * k);
+		for (size_t i = 0; i < (size_t)64 * k; i++)
+			x[i] = (int8_t)((int)rng_below(&rg, 255) - 127);
+		for (int ni = 0; ni < 2; ni++) {
+			int32_t n = batches[ni];
+			struct kernel_spec specs[K_COUNT];
+			int have[K_COUNT] = {0};
+			struct result *res = &results[si][ni][0][0];
+			for (int kk = 0; kk < K_COUNT; kk++)
+				for (int r = 0; r < R_COUNT; r++) {
+					res[kk * R_COUNT + r].sec = -1;
+					res[kk * R_COUNT + r].spec[0] = 0;
 				}
-				char name[32];
-				snprintf(name, sizeof(name), "%s%s", isa_name(isa), is_ref ? " (ref)" : "");
-				/* L2: a slice of whole row groups that fits */
-				struct kernel_spec sl = full;
-				int32_t rows = (int32_t)(l2_budget / (pack_size(&full) / (size_t)m));
-				rows = rows / 32 * 32;
-				sl.m = rows < 32 ? 32 : rows > m ? m : rows;
-				if (sl.bm > sl.m)
-					sl.bm = sl.m / sl.rb * sl.rb;
-				kernel_fn fn = NULL;
-				if (!is_ref && !(fn = jit_kernel(j, &sl, &e))) {
-					printf("| %-10s | %-4s | %-15s | failed: %s\n", shape, kind_name(kind), name, e.msg);
-					continue;
+			have[K_TUNED] = tunedb_lookup(m, k, n, &specs[K_TUNED]) == 0;
+			if (!have[K_TUNED])
+				for (int r = 0; r < R_COUNT; r++)
+					snprintf(results[si][ni][K_TUNED][r].status, sizeof(results[0][0][0][0].status), "not tuned");
+			have[K_DEFAULT] = tune_default_spec(m, k, n, &specs[K_DEFAULT]) == 0;
+			if (!have[K_DEFAULT])
+				for (int r = 0; r < R_COUNT; r++)
+					snprintf(results[si][ni][K_DEFAULT][r].status, sizeof(results[0][0][0][0].status),
+					         "no kind holds this shape");
+			specs[K_REF] = specs[K_DEFAULT];
+			have[K_REF] = have[K_DEFAULT];
+			if (!have[K_REF])
+				for (int r = 0; r < R_COUNT; r++)
+					snprintf(results[si][ni][K_REF][r].status, sizeof(results[0][0][0][0].status),
+					         "no kind holds this shape");
+			have[K_AVX2] = avx2_ref_available() &&
+			               spec_default(&specs[K_AVX2], KIND_I2S, ISA_AVX2, m, k, n, cpu, &e) == 0;
+			if (!have[K_AVX2])
+				for (int r = 0; r < R_COUNT; r++)
+					snprintf(results[si][ni][K_AVX2][r].status, sizeof(results[0][0][0][0].status), "%s",
+					         avx2_ref_available() ? "I2S cannot hold this shape" : "no AVX2 here");
+			for (int kk = 0; kk < K_COUNT; kk++) {
+				if (have[kk]) {
+					measure(j, kk, &specs[kk], t, x, reps, l2_budget, dram_total, results[si][ni][kk]);
+					for (int r = 0; r < R_COUNT; r++) {
+						struct kernel_spec ps = specs[kk];
+						if (kk == K_AVX2)
+							snprintf(results[si][ni][kk][r].spec, sizeof(results[0][0][0][0].spec),
+							         "hand-written AVX2 I2S (bench/avx2_ref.c)");
+						else {
+							spec_format(&ps, results[si][ni][kk][r].spec, sizeof(results[0][0][0][0].spec));
+							if (kk == K_REF)
+								memcpy(results[si][ni][kk][r].spec, "ref   ", 6);
+						}
+					}
 				}
-				struct bench b;
-				bench_setup(&b, &sl, fn, 1, &r);
-				double t_l2 = bench_time(&b, is_ref ? 1 : reps);
-				bench_free(&b);
-				row(shape, &sl, name, "L2", t_l2, bw);
-				if (is_ref)
-					continue;
-				kernel_fn ff = jit_kernel(j, &full, &e);
-				if (!ff)
-					die("%s", e.msg);
-				int copies = (int)((dram_total + pack_size(&full) - 1) / pack_size(&full));
-				bench_setup(&b, &full, ff, copies, &r);
-				bench_time(&b, 1); /* warm the page tables */
-				double t_dram = bench_time(&b, 2);
-				bench_free(&b);
-				row(shape, &full, name, "DRAM", t_dram, bw);
-				/* GEMM n = 64 on the L2 slice: per-token throughput relative to GEMV */
-				struct kernel_spec gm = sl;
-				gm.n = 64;
-				kernel_fn gf = jit_kernel(j, &gm, &e);
-				if (!gf)
-					die("%s", e.msg);
-				bench_setup(&b, &gm, gf, 1, &r);
-				double t_gemm = bench_time(&b, reps > 4 ? reps / 4 : 1);
-				bench_free(&b);
-				row(shape, &gm, name, "GEMM n64", t_gemm, bw);
-				printf("|            |      | GEMM/GEMV per-token throughput: %.2fx\n", t_l2 * 64 / t_gemm);
+				for (int r = 0; r < R_COUNT; r++)
+					print_row(shape, n, kk, r, &results[si][ni][kk][r], bw);
 			}
 		}
+		free(t);
+		free(x);
 	}
 	jit_destroy(j);
+	print_targets(nshapes, shapes, bw);
+	if (csv) {
+		write_csv(csv, nshapes, shapes, bw);
+		printf("\ncsv: %s\n", csv);
+	}
+	if (plot) {
+		write_plot(plot, nshapes, shapes, bw);
+		printf("plot: %s\n", plot);
+	}
 	return 0;
 }
