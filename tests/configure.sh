@@ -37,7 +37,7 @@ PATH="$tmp/bin:$PATH" expect_fail missing_xxhash "libxxhash (Debian package: lib
 
 if (cd "$src" && ./configure --builddir="$tmp/b3" --without-llvm) >"$tmp/out" 2>&1 &&
 	grep -q 'define TRIT_HAVE_LLVM 0' "$tmp/b3/config.h" && [ -f "$tmp/b3/build.ninja" ] &&
-	! grep -q 'obj/jit/' "$tmp/b3/build.ninja"; then
+	! grep -q 'obj/jit/jit.o' "$tmp/b3/build.ninja" && ! grep -q 'obj/gen/emit.o' "$tmp/b3/build.ninja"; then
 	pass without_llvm_writes_config
 else
 	fail without_llvm_writes_config "$(cat "$tmp/out")"
