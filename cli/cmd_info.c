@@ -1,14 +1,22 @@
 /* cmd_info.c: `trit info -m FILE`: a model file's architecture, hyper-parameters, tokenizer and
- * tensors (the kernels chosen and the cache state come from info_kernels_and_cache()). */
+ * tensors, the kernels `trit run` would pick for its linears (tuned or heuristic; JIT, AOT or
+ * reference) and the state of the kernel cache and the tuning records. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "config.h"
 #include "ir/ir.h"
+#include "jit/cache.h"
+#include "runtime/aot_kernels.h"
 #include "runtime/ggml_types.h"
 #include "runtime/gguf.h"
+#include "runtime/kernels.h"
+#include "runtime/model.h"
 #include "runtime/model_meta.h"
+#include "runtime/tokenizer.h"
+#include "runtime/tunedb.h"
 
 static void usage(FILE *f)
 {
@@ -19,12 +27,74 @@ static void usage(FILE *f)
 	           "  -h, --help         this text\n");
 }
 
-/* HOOK for the kernel and cache owners: what kernels `trit run` would choose for each linear of m
- * on this host, and the state of the kernel cache. Not implemented yet: says so. */
+static void count_entry(const struct cache_entry *ce, void *arg)
+{
+	if (!ce->why)
+		(*(int *)arg)++;
+}
+
+/* what kernels `trit run` (auto choice, default tile) would pick for each distinct linear shape of
+ * m on this host, where they come from, and the state of the kernel cache; compiles nothing */
 static void info_kernels_and_cache(FILE *out, const struct model_desc *m)
 {
-	(void)m;
-	fprintf(out, "kernels:      (kernel choice and cache state are not reported by this version yet)\n");
+	struct model_options mo;
+	model_options_default(&mo);
+	struct kernel_provider kp;
+	struct error e;
+	kprov_init_plan(&kp, KC_AUTO, &e);
+	const char *code = kp.jit ? "JIT-compiled (LLVM), cached on disk" :
+	                   TRIT_HAVE_LLVM ? "AOT-linked or reference (JIT disabled)" :
+	                                    "AOT-linked or reference (built without LLVM)";
+	fprintf(out, "kernels:      auto choice, prefill tile %d, %s; %d AOT kernel%s linked\n", mo.tile, code,
+	        aot_count(), aot_count() == 1 ? "" : "s");
+	int seen = 0, want = 0, cached = 0;
+	int32_t shapes[MODEL_MAX_LINEARS][2];
+	for (int i = 0; i < m->n_linear; i++) {
+		const struct linear_shape *l = &m->linear[i];
+		int j;
+		for (j = 0; j < seen && (shapes[j][0] != l->m || shapes[j][1] != l->k); j++)
+			;
+		if (j < seen)
+			continue;
+		shapes[seen][0] = l->m;
+		shapes[seen][1] = l->k;
+		seen++;
+		fprintf(out, "  m=%d k=%d (%s", l->m, l->k, l->name);
+		for (int o = i + 1; o < m->n_linear; o++)
+			if (m->linear[o].m == l->m && m->linear[o].k == l->k)
+				fprintf(out, ", %s", m->linear[o].name);
+		fprintf(out, ")\n");
+		struct kernel_handle h[2];
+		if (kprov_get(&kp, l->m, l->k, mo.tile, &h[0], &h[1], &e) < 0) {
+			fprintf(out, "    no kernel: %s\n", e.msg);
+			continue;
+		}
+		for (int b = 0; b < 2; b++) {
+			char d[320];
+			khandle_describe(&h[b], d, sizeof(d));
+			int c = kprov_cached(&kp, &h[b]);
+			fprintf(out, "    n=%-4d %s%s\n", b ? mo.tile : 1, d, c < 0 ? "" : c ? " [cached]" : " [not cached]");
+			if (c >= 0) {
+				want++;
+				cached += c;
+			}
+		}
+	}
+	int objects = 0;
+	struct error ce;
+	const char *dir = cache_kernels_dir();
+	if (cache_list(dir, count_entry, &objects, &ce) < 0)
+		fprintf(out, "cache:        %s (%s)\n", dir, ce.msg);
+	else if (kp.jit)
+		fprintf(out, "cache:        %s: %d kernel object%s; %d of this model's %d JIT kernels cached\n", dir,
+		        objects, objects == 1 ? "" : "s", cached, want);
+	else
+		fprintf(out, "cache:        %s: %d kernel object%s (not used without the JIT)\n", dir, objects,
+		        objects == 1 ? "" : "s");
+	int tuned = tunedb_count();
+	fprintf(out, "tuned shapes: %d for this CPU in %s%s\n", tuned, tunedb_dir(),
+	        getenv("TRIT_NO_TUNE") ? " (ignored: TRIT_NO_TUNE is set)" : tuned ? "" : " (run 'trit tune MODEL')");
+	kprov_free(&kp);
 }
 
 /* a token's text for display: printable ASCII kept, other bytes as \xNN, cut at 40 bytes */
@@ -150,6 +220,16 @@ int cmd_info(int argc, char **argv)
 		       m.tied ? "tied (token_embd)" : "separate");
 	}
 	print_tokenizer(stdout, &g);
+	struct error te;
+	struct tokenizer *tok = tokenizer_load(&g, &te);
+	if (tok) {
+		char desc[512];
+		tokenizer_describe(tok, desc, sizeof(desc));
+		printf("              loads as %s\n", desc);
+		tokenizer_free(tok);
+	} else {
+		printf("              does not load: %s\n", te.msg);
+	}
 	print_tensors(stdout, &g);
 	if (described)
 		info_kernels_and_cache(stdout, &m);

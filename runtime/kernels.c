@@ -2,8 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "config.h"
+#include "jit/model_specs.h"
+#include "runtime/aot_kernels.h"
 #include "runtime/kernels.h"
+#include "runtime/tunedb.h"
 #if TRIT_HAVE_LLVM
 #include "jit/jit.h"
 #endif
@@ -19,21 +24,33 @@ int kernel_choice_parse(const char *s, enum kernel_choice *out)
 	return -1;
 }
 
-int kprov_init(struct kernel_provider *p, enum kernel_choice choice, struct error *e)
+static int provider_init(struct kernel_provider *p, enum kernel_choice choice, int plan_only)
 {
 	memset(p, 0, sizeof(*p));
 	p->choice = choice;
-	p->cpu = cpu_host();
+	p->cpu = kernel_host_cpu();
+	p->plan_only = plan_only;
 #if TRIT_HAVE_LLVM
 	if (choice != KC_REF && !getenv("TRIT_NO_JIT")) {
 		struct error je;
 		p->jit = jit_create(&je);
-		if (!p->jit)
+		if (!p->jit && !plan_only)
 			warn("JIT unavailable (%s); using the reference kernels", je.msg);
 	}
 #endif
-	(void)e;
 	return 0;
+}
+
+int kprov_init(struct kernel_provider *p, enum kernel_choice choice, struct error *e)
+{
+	(void)e;
+	return provider_init(p, choice, 0);
+}
+
+int kprov_init_plan(struct kernel_provider *p, enum kernel_choice choice, struct error *e)
+{
+	(void)e;
+	return provider_init(p, choice, 1);
 }
 
 void kprov_free(struct kernel_provider *p)
@@ -45,50 +62,101 @@ void kprov_free(struct kernel_provider *p)
 	p->jit = NULL;
 }
 
-/* fills h with the function for its spec: JIT code when possible, else the reference */
-static int resolve_fn(struct kernel_provider *p, struct kernel_handle *h, struct error *e)
+/* code without the JIT: an AOT kernel of the spec (or of its scalar twin, or of the scalar default
+ * the AOT object may carry), else the reference of the spec at the scalar tier (packing and the
+ * reference do not depend on the tier) */
+static void resolve_without_jit(struct kernel_provider *p, struct kernel_handle *h)
+{
+	struct kernel_spec s = h->spec;
+	if ((h->fn = aot_lookup(&s))) {
+		h->code = KCODE_AOT;
+		return;
+	}
+	s.isa = ISA_SCALAR;
+	if ((h->fn = aot_lookup(&s))) {
+		h->spec = s;
+		h->code = KCODE_AOT;
+		return;
+	}
+	struct kernel_spec d;
+	if (spec_default(&d, s.kind, ISA_SCALAR, s.m, s.k, s.n, p->cpu, NULL) == 0 && (h->fn = aot_lookup(&d))) {
+		h->spec = d;
+		h->origin = KORIGIN_HEURISTIC;
+		h->code = KCODE_AOT;
+		return;
+	}
+	h->spec = s;
+	h->code = KCODE_REF;
+}
+
+/* fills h with the function for its spec: JIT code when possible, else AOT, else the reference */
+static void resolve_fn(struct kernel_provider *p, struct kernel_handle *h)
 {
 	h->fn = NULL;
 	h->dense = 0;
+	h->code = KCODE_REF;
+	int done = 0;
 #if TRIT_HAVE_LLVM
 	if (p->jit && h->spec.isa != ISA_SCALAR) {
-		struct error je;
-		h->fn = jit_kernel(p->jit, &h->spec, &je);
-		if (!h->fn) {
-			if (!p->jit_failed_warned++)
-				warn("JIT kernel failed (%s); using the reference kernels", je.msg);
-			struct kernel_spec s = h->spec;
-			if (spec_default(&h->spec, s.kind, ISA_SCALAR, s.m, s.k, s.n, p->cpu, e) < 0)
-				return -1;
+		if (p->plan_only) {
+			h->code = KCODE_JIT;
+			done = 1;
+		} else {
+			struct error je;
+			h->fn = jit_kernel(p->jit, &h->spec, &je);
+			if (h->fn) {
+				h->code = KCODE_JIT;
+				done = 1;
+			} else if (!p->jit_failed_warned++) {
+				warn("JIT kernel failed (%s); using AOT or reference kernels", je.msg);
+			}
 		}
 	}
-#else
-	(void)p;
-	(void)e;
 #endif
+	if (!done)
+		resolve_without_jit(p, h);
 	h->scratch = kernel_scratch_size(&h->spec);
-	return 0;
 }
 
-static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m, int32_t k, int32_t tile,
-                    struct kernel_handle *gemv, struct kernel_handle *gemm, struct error *e)
+/* the ISA tier of heuristic specs: the best one when code for it can exist (JIT or AOT objects) */
+static enum isa default_isa(const struct kernel_provider *p, enum kernel_kind kind)
 {
-	enum isa isa = ISA_SCALAR;
-	if (p->choice != KC_REF && p->jit)
-		isa = isa_best(kind, p->cpu);
+	if (p->choice == KC_REF)
+		return ISA_SCALAR;
+	if (p->jit || aot_count() > 0)
+		return isa_best(kind, p->cpu);
+	return ISA_SCALAR;
+}
+
+/* the GEMV and GEMM of one kind: tuned specs where `trit tune` measured this kind fastest (the GEMM
+ * only at exactly the runtime's tile), else spec_default's */
+static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m, int32_t k, int32_t tile,
+                    const struct kernel_spec *tuned_gemv, struct kernel_handle *gemv, struct kernel_handle *gemm,
+                    struct error *e)
+{
+	enum isa isa = default_isa(p, kind);
 	memset(gemv, 0, sizeof(*gemv));
 	memset(gemm, 0, sizeof(*gemm));
-	if (spec_default(&gemv->spec, kind, isa, m, k, 1, p->cpu, e) < 0)
+	if (tuned_gemv && tuned_gemv->kind == kind && tuned_gemv->n == 1) {
+		gemv->spec = *tuned_gemv;
+		gemv->origin = KORIGIN_TUNED;
+	} else if (spec_default(&gemv->spec, kind, isa, m, k, 1, p->cpu, e) < 0) {
 		return -1;
-	if (spec_default(&gemm->spec, kind, isa, m, k, tile, p->cpu, NULL) < 0) {
+	}
+	struct kernel_spec tg;
+	if (p->choice != KC_REF && tunedb_lookup(m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile) {
+		gemm->spec = tg;
+		gemm->origin = KORIGIN_TUNED;
+	} else if (spec_default(&gemm->spec, kind, isa, m, k, tile, p->cpu, NULL) < 0) {
 		/* the GEMV tiles with a larger n, else the GEMV itself token by token */
 		gemm->spec = gemv->spec;
+		gemm->origin = gemv->origin;
 		gemm->spec.n = tile;
 		if (spec_legal(&gemm->spec, NULL) < 0)
 			gemm->spec = gemv->spec;
 	}
-	if (resolve_fn(p, gemv, e) < 0 || resolve_fn(p, gemm, e) < 0)
-		return -1;
+	resolve_fn(p, gemv);
+	resolve_fn(p, gemm);
 	return 0;
 }
 
@@ -97,18 +165,24 @@ int kprov_get(struct kernel_provider *p, int32_t m, int32_t k, int32_t tile, str
 {
 	static const enum kernel_kind order[] = {KIND_I2S, KIND_TL2, KIND_TL1};
 	struct error err = {{0}};
+	struct kernel_spec tuned;
+	const struct kernel_spec *t = NULL;
+	if (p->choice != KC_REF && tunedb_lookup(m, k, 1, &tuned) == 0)
+		t = &tuned;
 	switch (p->choice) {
 	case KC_I2S:
-		return try_kind(p, KIND_I2S, m, k, tile, gemv, gemm, e);
+		return try_kind(p, KIND_I2S, m, k, tile, t, gemv, gemm, e);
 	case KC_TL1:
-		return try_kind(p, KIND_TL1, m, k, tile, gemv, gemm, e);
+		return try_kind(p, KIND_TL1, m, k, tile, t, gemv, gemm, e);
 	case KC_TL2:
-		return try_kind(p, KIND_TL2, m, k, tile, gemv, gemm, e);
+		return try_kind(p, KIND_TL2, m, k, tile, t, gemv, gemm, e);
 	default:
 		break;
 	}
+	if (t && try_kind(p, t->kind, m, k, tile, t, gemv, gemm, &err) == 0)
+		return 0;
 	for (int i = 0; i < (int)COUNTOF(order); i++)
-		if (try_kind(p, order[i], m, k, tile, gemv, gemm, &err) == 0)
+		if (try_kind(p, order[i], m, k, tile, NULL, gemv, gemm, &err) == 0)
 			return 0;
 	/* no kind holds this shape: the plain int8 matrix through ref_dense */
 	memset(gemv, 0, sizeof(*gemv));
@@ -126,6 +200,29 @@ int kprov_get(struct kernel_provider *p, int32_t m, int32_t k, int32_t tile, str
 	*gemm = *gemv;
 	gemm->spec.n = tile;
 	return 0;
+}
+
+int kprov_cached(const struct kernel_provider *p, const struct kernel_handle *h)
+{
+	if (h->code != KCODE_JIT || !p->jit)
+		return -1;
+#if TRIT_HAVE_LLVM
+	char path[4400];
+	jit_cache_path(p->jit, &h->spec, path, sizeof(path));
+	return access(path, R_OK) == 0;
+#else
+	return -1;
+#endif
+}
+
+const char *korigin_name(enum kernel_origin o)
+{
+	return o == KORIGIN_TUNED ? "tuned" : "heuristic";
+}
+
+const char *kcode_name(enum kernel_code c)
+{
+	return c == KCODE_JIT ? "jit" : c == KCODE_AOT ? "aot" : "reference";
 }
 
 size_t khandle_pack_size(const struct kernel_handle *h)
@@ -163,6 +260,6 @@ void khandle_describe(const struct kernel_handle *h, char *buf, size_t len)
 	}
 	spec_format(&h->spec, buf, len);
 	size_t n = strlen(buf);
-	if (n + 16 < len)
-		snprintf(buf + n, len - n, " (%s)", h->fn ? "jit" : "reference");
+	if (n + 24 < len)
+		snprintf(buf + n, len - n, " (%s, %s)", korigin_name(h->origin), kcode_name(h->code));
 }

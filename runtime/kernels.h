@@ -1,6 +1,8 @@
 /* kernels.h: picks and provides the BitLinear kernels the runtime calls: the kind (i2s, tl1, tl2,
- * or the portable reference), the ISA tier of this CPU, a spec from the cache sizes, and the
- * function (JIT-compiled when built with LLVM, else the scalar reference). */
+ * or the portable reference), the ISA tier of this CPU, a spec (the one `trit tune` measured
+ * fastest for the shape when there is one, else one from the cache sizes), and the function
+ * (JIT-compiled when built with LLVM, else linked in from a `trit aot` object, else the scalar
+ * reference). */
 #ifndef TRIT_KERNELS_H
 #define TRIT_KERNELS_H
 
@@ -13,6 +15,11 @@
 /* what --kernel asked for */
 enum kernel_choice { KC_AUTO, KC_I2S, KC_TL1, KC_TL2, KC_REF };
 
+/* where a handle's spec came from */
+enum kernel_origin { KORIGIN_HEURISTIC, KORIGIN_TUNED };
+/* where a handle's code comes from */
+enum kernel_code { KCODE_REF, KCODE_JIT, KCODE_AOT };
+
 /* one kernel ready to call: its spec and function (fn NULL = ref_kernel of the spec; dense = the
  * plain int8 matrix through ref_dense, for shapes no kind can hold) */
 struct kernel_handle {
@@ -20,6 +27,8 @@ struct kernel_handle {
 	kernel_fn fn;
 	int dense;
 	size_t scratch; /* kernel_scratch_size(spec) */
+	enum kernel_origin origin;
+	enum kernel_code code;
 };
 
 struct kernel_provider {
@@ -27,12 +36,16 @@ struct kernel_provider {
 	const struct cpu_info *cpu;
 	void *jit; /* struct jit * when built with LLVM and JIT use is possible */
 	int jit_failed_warned;
+	int plan_only; /* picks specs without making code (kprov_init_plan) */
 };
 
 /* parses "auto", "i2s", "tl1", "tl2" or "ref"; -1 when unknown */
 int kernel_choice_parse(const char *s, enum kernel_choice *out);
 /* prepares a provider (creates the JIT when built with LLVM and the choice is not ref) */
 int kprov_init(struct kernel_provider *p, enum kernel_choice choice, struct error *e);
+/* prepares a provider that only tells which kernels kprov_init's would pick (kprov_get fills the
+ * specs, origins and expected code sources; fn stays NULL and nothing is compiled): for `trit info` */
+int kprov_init_plan(struct kernel_provider *p, enum kernel_choice choice, struct error *e);
 /* frees the JIT */
 void kprov_free(struct kernel_provider *p);
 /* the GEMV (n=1) and GEMM (n=tile) handles for an m×k matrix; -1 with a message when the forced
@@ -45,7 +58,14 @@ size_t khandle_pack_size(const struct kernel_handle *h);
 void khandle_pack(const struct kernel_handle *h, const int8_t *t, uint8_t *out);
 /* runs the handle's kernel */
 void khandle_call(const struct kernel_handle *h, const struct kernel_args *a);
-/* "i2s/avx2 bm=.. bk=.." style description for logs */
+/* "i2s/avx2 bm=.. bk=.." style description for logs, with the origin and code source */
 void khandle_describe(const struct kernel_handle *h, char *buf, size_t len);
+/* "tuned" or "heuristic" */
+const char *korigin_name(enum kernel_origin o);
+/* "jit", "aot" or "reference" */
+const char *kcode_name(enum kernel_code c);
+/* 1 when the JIT's disk cache already holds the object of h's kernel, 0 when it does not, -1 when
+ * h's code does not come from the JIT (or there is no JIT) */
+int kprov_cached(const struct kernel_provider *p, const struct kernel_handle *h);
 
 #endif
