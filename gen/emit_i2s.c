@@ -20,6 +20,7 @@ struct i2s {
 	int kb;           /* packed bytes per row: K/4 */
 	int nr, nt;       /* rows and tokens of the body being emitted */
 	int scaled;       /* per-group accumulators without shifts (VNNI GEMV) */
+	int bcast;        /* 512-bit GEMM: broadcast blocks, upper accumulator lanes ×4 (step_bcast) */
 	LLVMValueRef rowbase[MAX_RB];     /* i64 byte offset of each row in w */
 	LLVMValueRef xtok[MAX_NT];        /* pointer to each token's activations */
 	LLVMValueRef acc[MAX_RB][MAX_NT][4]; /* allocas: <vb/4 x i32> (group g when scaled, else [0]) */
@@ -43,10 +44,66 @@ static LLVMValueRef load_x(struct i2s *k, int t, LLVMValueRef off, int g, int vb
 	return LLVMBuildShuffleVector(e->b, lo, hi, LLVMConstVector(mask, 64), "");
 }
 
+/* a per-half splat: lo in bytes 0..31, hi in bytes 32..63 */
+static LLVMValueRef halves(struct emit *e, int lo, int hi)
+{
+	LLVMValueRef b[64];
+	for (int i = 0; i < 64; i++)
+		b[i] = e_const(e->i8, i < 32 ? lo : hi);
+	return LLVMConstVector(b, 64);
+}
+
+/* GEMM step on 512-bit VNNI: the 64 packed bytes at off hold two blocks; each block's 32 bytes
+ * are broadcast to both halves, so one AND with (3 | 0xC << 256) yields the codes of groups
+ * 0 and 1 (group 1 times 4) against 64 contiguous activations, and one shift by 4 plus the
+ * same AND yields groups 2 and 3. No activation shuffles; 1.5 unpack ops per 64 codes. The
+ * upper 8 lanes of every accumulator are 4× the true sums (fixed once in body()). */
+static void step_bcast(struct i2s *k, LLVMValueRef off)
+{
+	struct emit *e = k->e;
+	LLVMTypeRef v32 = e_vec(e, e->i8, 32), v64 = e_vec(e, e->i8, 64), v64w = e_vec(e, e->i16, 32);
+	LLVMTypeRef v64x = e_vec(e, e->i8, 64), vacc = e_vec(e, e->i32, 16);
+	LLVMValueRef mask = halves(e, 3, 0xC), idx[64];
+	for (int i = 0; i < 64; i++)
+		idx[i] = e_i32(e, i % 32);
+	LLVMValueRef bcast = LLVMConstVector(idx, 64);
+	for (int h = 0; h < 2; h++) {
+		LLVMValueRef boff = LLVMBuildAdd(e->b, off, e_i64(e, 32 * h), "");
+		LLVMValueRef wv[MAX_RB];
+		for (int i = 0; i < k->nr; i++) {
+			LLVMValueRef w = e_load(e, v32, e_gep(e, e->w, LLVMBuildAdd(e->b, k->rowbase[i], boff, "")));
+			wv[i] = LLVMBuildShuffleVector(e->b, w, LLVMGetUndef(v32), bcast, "");
+		}
+		LLVMValueRef xo = LLVMBuildShl(e->b, boff, e_i64(e, 2), "");
+		for (int half = 0; half < 2; half++) {
+			LLVMValueRef codes[MAX_RB];
+			for (int i = 0; i < k->nr; i++) {
+				LLVMValueRef v = wv[i];
+				if (half)
+					v = e_cast(e, LLVMBuildLShr(e->b, e_cast(e, v, v64w), e_splat(v64w, 4), ""), v64);
+				codes[i] = LLVMBuildAnd(e->b, v, mask, "");
+			}
+			LLVMValueRef xh = LLVMBuildAdd(e->b, xo, e_i64(e, 64 * half), "");
+			for (int t = 0; t < k->nt; t++) {
+				LLVMValueRef xv = e_load(e, v64x, e_gep(e, k->xtok[t], xh));
+				for (int i = 0; i < k->nr; i++) {
+					LLVMValueRef slot = k->acc[i][t][0];
+					LLVMValueRef a = LLVMBuildLoad2(e->b, vacc, slot, "");
+					LLVMBuildStore(e->b, e_dot_u8s8(e, a, codes[i], xv, 64), slot);
+				}
+			}
+		}
+	}
+}
+
 /* one step: vb packed bytes of each row at row offset off (an i64 value) */
 static void step(struct i2s *k, LLVMValueRef off, int vb)
 {
 	struct emit *e = k->e;
+	if (k->bcast && vb == 64) {
+		step_bcast(k, off);
+		return;
+	}
 	LLVMTypeRef vb8 = e_vec(e, e->i8, (unsigned)vb), vb16 = e_vec(e, e->i16, (unsigned)vb / 2);
 	LLVMTypeRef vb32 = e_vec(e, e->i32, (unsigned)vb / 4);
 	LLVMValueRef wv[MAX_RB];
@@ -147,6 +204,7 @@ static void body(struct i2s *k, LLVMValueRef r, int nr, LLVMValueRef tok, int nt
 	k->nr = nr;
 	k->nt = nt;
 	k->scaled = s->isa != ISA_AVX2 && nt == 1 && nr <= 6;
+	k->bcast = vb == 64 && nt > 1;
 	LLVMTypeRef vacc = e_vec(e, e->i32, (unsigned)vb / 4);
 	LLVMValueRef r64 = LLVMBuildSExt(e->b, r, e->i64, "");
 	for (int i = 0; i < nr; i++)
@@ -223,6 +281,12 @@ static void body(struct i2s *k, LLVMValueRef r, int nr, LLVMValueRef tok, int nt
 				if (k->scaled && g)
 					v = LLVMBuildAShr(e->b, v, e_splat(vacc, 2 * g), "");
 				sum = sum ? LLVMBuildAdd(e->b, sum, v, "") : v;
+			}
+			if (k->bcast) { /* exact: the upper 8 lanes are sums of 4·c·q */
+				LLVMValueRef sh[16];
+				for (int l = 0; l < 16; l++)
+					sh[l] = e_i32(e, l < 8 ? 0 : 2);
+				sum = LLVMBuildAShr(e->b, sum, LLVMConstVector(sh, 16), "");
 			}
 			LLVMValueRef acc = e_reduce_add(e, sum);
 			if (tail)
