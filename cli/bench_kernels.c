@@ -438,8 +438,9 @@ static void print_targets(int nshapes, const int32_t (*shapes)[2], double bw)
 		printf("  %-44s NOT MEASURED -- no tuned spec for this CPU (run `trit tune MODEL`)\n",
 		       "tuned >= default on every shape");
 	else {
-		snprintf(reason, sizeof(reason), "the tuner's pick was measured in a separate process; "
-		                                 "differences under ~5%% are run-to-run noise on this shared machine");
+		snprintf(reason, sizeof(reason), "trit tune ranks specs on the whole matrix called repeatedly "
+		                                 "(L3-resident), split over the spec's threads; this bench runs one "
+		                                 "thread on L2 slices and on DRAM copies");
 		verdict("tuned/default speed, worst shape", min_td, 1.0, "x", reason);
 	}
 	if (min_ga < 1e30) {
