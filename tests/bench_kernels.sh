@@ -27,7 +27,7 @@ grep -q '^single-thread read bandwidth (16 MiB touched first, .*): [0-9.]* GB/s$
 	pass prints_bandwidth || fail prints_bandwidth "$(grep bandwidth "$tmp/out")"
 # every target has a verdict
 v=$(grep -c -E ': (MET|MISSED BY [0-9]+% -- .+)$|NOT MEASURED -- ' "$tmp/out")
-[ "$v" -eq 5 ] && pass five_target_verdicts || fail five_target_verdicts "$v verdicts: $(sed -n '/^targets/,$p' "$tmp/out")"
+[ "$v" -eq 6 ] && pass six_target_verdicts || fail six_target_verdicts "$v verdicts: $(sed -n '/^targets/,$p' "$tmp/out")"
 
 hdr='shape,m,k,n,kernel,residency,status,seconds,gweights_per_s,gb_per_s,pct_of_read_bw,spec'
 [ "$(head -n 1 "$tmp/k.csv")" = "$hdr" ] && pass csv_header || fail csv_header "$(head -n 1 "$tmp/k.csv")"
