@@ -2,7 +2,8 @@
  * and batch (1, 64), of the generated kernel (tuned spec and default spec), the scalar reference
  * and the hand-written AVX2 I2S reference (bench/avx2_ref.h), with weights in L2 and in DRAM,
  * against this machine's streaming read bandwidth measured in the same run; then the ratios the
- * issues set targets for. Timings are printed, never judged by tests. requires: llvm */
+ * issues set targets for; then GEMV (n=1) of every kernel kind x ISA tier with default tiles and of
+ * each kind's scalar reference. Timings are printed, never judged by tests. requires: llvm */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,12 @@ static const int32_t batches[] = {1, 64};
 enum { K_TUNED, K_DEFAULT, K_REF, K_AVX2, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"tuned", "default", "scalar-ref", "avx2-ref"};
 enum { R_L2, R_DRAM, R_COUNT };
+/* how a spec is run: its JIT-compiled kernel, the scalar reference, or the hand-written AVX2 I2S */
+enum runner { RUN_JIT, RUN_REF, RUN_AVX2 };
+static const enum runner kernel_runners[K_COUNT] = {RUN_JIT, RUN_JIT, RUN_REF, RUN_AVX2};
+/* the ISA tiers of the per-kind table; its last column is each kind's scalar reference */
+static const enum isa tiers[] = {ISA_AVX2, ISA_AVXVNNI, ISA_AVX512VNNI};
+#define TIER_COUNT ((int)COUNTOF(tiers) + 1)
 static const char *const res_names[R_COUNT] = {"L2", "DRAM"};
 
 /* one measurement; sec < 0 when not measured (status says why) */
@@ -43,6 +50,7 @@ struct result {
 
 #define MAX_SHAPES 8
 static struct result results[MAX_SHAPES][2][K_COUNT][R_COUNT];
+static struct result kind_results[MAX_SHAPES][KIND_COUNT][TIER_COUNT][R_COUNT]; /* n = 1 */
 
 #if HAVE_X86
 /* sums a buffer with AVX2 loads into 8 independent accumulators, prefetching 2 KiB ahead */
@@ -123,8 +131,8 @@ static double read_bandwidth(size_t bytes, int reps, const char **how)
 /* a kernel under test: its spec, entry (NULL: ref_kernel or avx2 ref) and copies of its weights */
 struct bench {
 	struct kernel_spec s;
-	int which; /* K_* */
-	kernel_fn fn;
+	enum runner how;
+	kernel_fn fn; /* RUN_JIT's entry */
 	uint8_t *w;
 	size_t psize;
 	int copies;
@@ -134,11 +142,11 @@ struct bench {
 	void *scratch;
 };
 
-static void bench_setup(struct bench *b, const struct kernel_spec *s, int which, kernel_fn fn, int copies,
+static void bench_setup(struct bench *b, const struct kernel_spec *s, enum runner how, kernel_fn fn, int copies,
                         int32_t rows, const int8_t *t, const int8_t *x)
 {
 	b->s = *s;
-	b->which = which;
+	b->how = how;
 	b->fn = fn;
 	b->psize = pack_size(s);
 	b->copies = copies;
@@ -170,9 +178,9 @@ static double bench_time(struct bench *b, int reps)
 		double t0 = now_seconds();
 		for (int c = 0; c < b->copies; c++) {
 			a.w = b->w + b->psize * (size_t)c;
-			if (b->fn)
+			if (b->how == RUN_JIT)
 				b->fn(&a);
-			else if (b->which == K_AVX2)
+			else if (b->how == RUN_AVX2)
 				avx2_i2s_kernel(&b->s, &a);
 			else
 				ref_kernel(&b->s, &a);
@@ -184,16 +192,31 @@ static double bench_time(struct bench *b, int reps)
 	return best;
 }
 
+/* random ternary weights t (m x k) and int8 activations x (64 tokens of k) */
+static void random_operands(struct rng *rg, int32_t m, int32_t k, int8_t **t, int8_t **x)
+{
+	*t = xmalloc((size_t)m * k);
+	for (size_t i = 0; i < (size_t)m * k; i++)
+		(*t)[i] = (int8_t)((int)rng_below(rg, 3) - 1);
+	*x = xmalloc((size_t)64 * k);
+	for (size_t i = 0; i < (size_t)64 * k; i++)
+		(*x)[i] = (int8_t)((int)rng_below(rg, 255) - 127);
+}
+
+/* the name of column ti of the per-kind table: an ISA tier, or "ref" */
+static const char *tier_name(int ti) { return ti < (int)COUNTOF(tiers) ? isa_name(tiers[ti]) : "ref"; }
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: trit bench --kernels [--shapes 2b4t] [--reps N] [--quick] [--csv FILE] [--plot FILE.svg]\n"
 	           "  single-thread GEMV (n=1) and GEMM (n=64) throughput on BitNet b1.58 2B4T shapes of the\n"
 	           "  generated kernel (tuned spec and default spec), the scalar reference and the hand-written\n"
 	           "  AVX2 I2S reference, weights in L2 and in DRAM, against the read bandwidth measured in the\n"
-	           "  same run; then the ratios of the targets (MET / MISSED BY).\n"
+	           "  same run; then the ratios of the targets (MET / MISSED BY); then GEMV (n=1) of every\n"
+	           "  kernel kind x ISA tier with default tiles and of each kind's scalar reference.\n"
 	           "  --reps N     repetitions of the L2 runs (default 20)\n"
 	           "  --quick      one small shape and tiny buffers (a smoke test; the numbers mean little)\n"
-	           "  --csv FILE   one row per shape x n x kernel x residency\n"
+	           "  --csv FILE   one row per shape x n x kernel x residency, then per shape x kind/tier x residency\n"
 	           "  --plot FILE  SVG bar chart of GEMV GB/s (weights in DRAM) by shape for each kernel\n");
 }
 
@@ -211,13 +234,24 @@ static void print_row(const char *shape, int n, int kind, int res, const struct 
 	fflush(stdout);
 }
 
-/* measures one kernel for one shape/batch in both residencies into out[R_COUNT] */
-static void measure(struct jit *j, int which, const struct kernel_spec *s, const int8_t *t, const int8_t *x,
+/* times spec s run by `how` with weights in L2 and in DRAM into out[R_COUNT] (times, sizes and
+ * the spec's description; a status instead when it cannot run) */
+static void measure(struct jit *j, enum runner how, const struct kernel_spec *s, const int8_t *t, const int8_t *x,
                     int reps, size_t l2_budget, size_t dram_total, struct result out[R_COUNT])
 {
 	struct error e;
 	kernel_fn fn = NULL;
-	if (which == K_TUNED || which == K_DEFAULT) {
+	for (int r = 0; r < R_COUNT; r++) {
+		if (how == RUN_AVX2)
+			snprintf(out[r].spec, sizeof(out[r].spec), "hand-written AVX2 I2S (bench/avx2_ref.c)");
+		else {
+			struct kernel_spec ps = *s;
+			spec_format(&ps, out[r].spec, sizeof(out[r].spec));
+			if (how == RUN_REF)
+				memcpy(out[r].spec, "ref   ", 6);
+		}
+	}
+	if (how == RUN_JIT) {
 		if (!(fn = jit_kernel(j, s, &e))) {
 			for (int r = 0; r < R_COUNT; r++)
 				snprintf(out[r].status, sizeof(out[r].status), "failed: %.80s", e.msg);
@@ -232,8 +266,8 @@ static void measure(struct jit *j, int which, const struct kernel_spec *s, const
 	if (rows > s->m)
 		rows = s->m;
 	struct bench b;
-	bench_setup(&b, s, which, fn, 1, rows, t, x);
-	int slow = which == K_REF;
+	bench_setup(&b, s, how, fn, 1, rows, t, x);
+	int slow = how == RUN_REF;
 	bench_time(&b, 1); /* warm */
 	out[R_L2].sec = bench_time(&b, slow ? 1 : reps);
 	bench_free(&b);
@@ -245,7 +279,7 @@ static void measure(struct jit *j, int which, const struct kernel_spec *s, const
 		return;
 	}
 	int copies = (int)((dram_total + pack_size(s) - 1) / pack_size(s));
-	bench_setup(&b, s, which, fn, copies, s->m, t, x);
+	bench_setup(&b, s, how, fn, copies, s->m, t, x);
 	if (!slow)
 		bench_time(&b, 1); /* page tables, and evicts the L2 slice */
 	out[R_DRAM].sec = bench_time(&b, slow ? 1 : 2);
@@ -269,6 +303,19 @@ static void write_csv(const char *path, int nshapes, const int32_t (*shapes)[2],
 					const struct result *x = &results[si][ni][kk][r];
 					fprintf(f, "%dx%d,%d,%d,%d,%s,%s,", shapes[si][0], shapes[si][1], shapes[si][0],
 					        shapes[si][1], batches[ni], kernel_names[kk], res_names[r]);
+					if (measured(x))
+						fprintf(f, "ok,%.9g,%.4f,%.4f,%.2f,\"%s\"\n", x->sec, gws(x), gbs(x),
+						        100.0 * gbs(x) / bw, x->spec);
+					else
+						fprintf(f, "\"%s\",,,,,\n", x->status);
+				}
+	for (int si = 0; si < nshapes; si++)
+		for (int kind = 0; kind < KIND_COUNT; kind++)
+			for (int ti = 0; ti < TIER_COUNT; ti++)
+				for (int r = 0; r < R_COUNT; r++) {
+					const struct result *x = &kind_results[si][kind][ti][r];
+					fprintf(f, "%dx%d,%d,%d,1,%s/%s,%s,", shapes[si][0], shapes[si][1], shapes[si][0],
+					        shapes[si][1], kind_name((enum kernel_kind)kind), tier_name(ti), res_names[r]);
 					if (measured(x))
 						fprintf(f, "ok,%.9g,%.4f,%.4f,%.2f,\"%s\"\n", x->sec, gws(x), gbs(x),
 						        100.0 * gbs(x) / bw, x->spec);
@@ -474,6 +521,66 @@ static void print_targets(int nshapes, const int32_t (*shapes)[2], double bw)
 	}
 }
 
+/* measures and prints GEMV (n=1) of every kind x ISA tier (default tiles) and each kind's scalar
+ * reference on every shape into kind_results; tiers this CPU lacks and kinds a shape cannot use
+ * print n/a with the reason */
+static void bench_kind_tiers(struct jit *j, struct rng *rg, int nshapes, const int32_t (*shapes)[2], int reps,
+                             size_t l2_budget, size_t dram_total, double bw)
+{
+	const struct cpu_info *cpu = cpu_host();
+	printf("\nper kind and ISA tier (default tiles, n=1, single thread); L2 and DRAM as above;\n"
+	       "ref = the kind's scalar reference kernel on the portable spec:\n");
+	printf("| shape       | kind | tier       | L2 rows | L2 us/call | L2 Gw/s | DRAM us/call | DRAM GB/s | %%bw   "
+	       "| spec\n");
+	printf("|-------------|------|------------|---------|------------|---------|--------------|-----------|-------"
+	       "|-----\n");
+	for (int si = 0; si < nshapes; si++) {
+		int32_t m = shapes[si][0], k = shapes[si][1];
+		char shape[32];
+		snprintf(shape, sizeof(shape), "%dx%d", m, k);
+		int8_t *t, *x;
+		random_operands(rg, m, k, &t, &x);
+		for (int kind = 0; kind < KIND_COUNT; kind++)
+			for (int ti = 0; ti < TIER_COUNT; ti++) {
+				struct result *out = kind_results[si][kind][ti];
+				enum isa isa = ti < (int)COUNTOF(tiers) ? tiers[ti] : ISA_SCALAR;
+				struct kernel_spec s;
+				struct error e;
+				char why[96] = "";
+				for (int r = 0; r < R_COUNT; r++)
+					out[r].sec = -1;
+				if (!isa_available(isa, cpu))
+					snprintf(why, sizeof(why), "n/a (this CPU lacks %s)", isa_name(isa));
+				else if (spec_default(&s, (enum kernel_kind)kind, isa, m, k, 1, cpu, &e) != 0)
+					snprintf(why, sizeof(why), "n/a (%.80s)", e.msg);
+				if (why[0])
+					for (int r = 0; r < R_COUNT; r++)
+						snprintf(out[r].status, sizeof(out[r].status), "%s", why);
+				else
+					measure(j, ti < (int)COUNTOF(tiers) ? RUN_JIT : RUN_REF, &s, t, x, reps, l2_budget,
+					        dram_total, out);
+				const struct result *l2 = &out[R_L2], *dr = &out[R_DRAM];
+				printf("| %-11s | %-4s | %-10s | ", shape, kind_name((enum kernel_kind)kind), tier_name(ti));
+				if (!measured(l2) && !measured(dr))
+					printf("%s\n", l2->status);
+				else {
+					if (measured(l2))
+						printf("%7.0f | %10.1f | %7.2f | ", l2->weights / k, l2->sec * 1e6, gws(l2));
+					else
+						printf("%-39.39s | ", l2->status);
+					if (measured(dr))
+						printf("%12.1f | %9.2f | %4.0f%% | %s\n", dr->sec * 1e6, gbs(dr), 100.0 * gbs(dr) / bw,
+						       dr->spec);
+					else
+						printf("%s | %s\n", dr->status, l2->spec);
+				}
+				fflush(stdout);
+			}
+		free(t);
+		free(x);
+	}
+}
+
 int bench_kernels_main(int argc, char **argv)
 {
 	int reps = 20, quick = 0;
@@ -549,12 +656,8 @@ int bench_kernels_main(int argc, char **argv)
 		int32_t m = shapes[si][0], k = shapes[si][1];
 		char shape[32];
 		snprintf(shape, sizeof(shape), "%dx%d", m, k);
-		int8_t *t = xmalloc((size_t)m * k);
-		for (size_t i = 0; i < (size_t)m * k; i++)
-			t[i] = (int8_t)((int)rng_below(&rg, 3) - 1);
-		int8_t *x = xmalloc((size_t)64 * k);
-		for (size_t i = 0; i < (size_t)64 * k; i++)
-			x[i] = (int8_t)((int)rng_below(&rg, 255) - 127);
+		int8_t *t, *x;
+		random_operands(&rg, m, k, &t, &x);
 		for (int ni = 0; ni < 2; ni++) {
 			int32_t n = batches[ni];
 			struct kernel_spec specs[K_COUNT];
@@ -587,20 +690,9 @@ int bench_kernels_main(int argc, char **argv)
 					snprintf(results[si][ni][K_AVX2][r].status, sizeof(results[0][0][0][0].status), "%s",
 					         avx2_ref_available() ? "I2S cannot hold this shape" : "no AVX2 here");
 			for (int kk = 0; kk < K_COUNT; kk++) {
-				if (have[kk]) {
-					measure(j, kk, &specs[kk], t, x, reps, l2_budget, dram_total, results[si][ni][kk]);
-					for (int r = 0; r < R_COUNT; r++) {
-						struct kernel_spec ps = specs[kk];
-						if (kk == K_AVX2)
-							snprintf(results[si][ni][kk][r].spec, sizeof(results[0][0][0][0].spec),
-							         "hand-written AVX2 I2S (bench/avx2_ref.c)");
-						else {
-							spec_format(&ps, results[si][ni][kk][r].spec, sizeof(results[0][0][0][0].spec));
-							if (kk == K_REF)
-								memcpy(results[si][ni][kk][r].spec, "ref   ", 6);
-						}
-					}
-				}
+				if (have[kk])
+					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total,
+					        results[si][ni][kk]);
 				for (int r = 0; r < R_COUNT; r++)
 					print_row(shape, n, kk, r, &results[si][ni][kk][r], bw);
 			}
@@ -608,8 +700,9 @@ int bench_kernels_main(int argc, char **argv)
 		free(t);
 		free(x);
 	}
-	jit_destroy(j);
 	print_targets(nshapes, shapes, bw);
+	bench_kind_tiers(j, &rg, nshapes, shapes, reps, l2_budget, dram_total, bw);
+	jit_destroy(j);
 	if (csv) {
 		write_csv(csv, nshapes, shapes, bw);
 		printf("\ncsv: %s\n", csv);

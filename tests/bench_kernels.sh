@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench_kernels.sh: `trit bench --kernels --quick` end to end: the table, the target verdicts, the
-# CSV (header and one row per shape x n x kernel x residency) and the SVG chart (well-formed XML,
-# one bar per kernel x shape). Timings are never asserted. A --without-llvm build must refuse the
+# CSV (header, one row per shape x n x kernel x residency, then one per shape x kind/tier x
+# residency), the per kind x ISA tier table and the SVG chart (well-formed XML, one bar per kernel x
+# shape). Timings are never asserted. A --without-llvm build must refuse the
 # command with its message (then the rest is skipped).
 set -u
 trit=${TRIT:-./trit}
@@ -32,7 +33,17 @@ v=$(grep -c -E ': (MET|MISSED BY [0-9]+% -- .+)$|NOT MEASURED -- ' "$tmp/out")
 hdr='shape,m,k,n,kernel,residency,status,seconds,gweights_per_s,gb_per_s,pct_of_read_bw,spec'
 [ "$(head -n 1 "$tmp/k.csv")" = "$hdr" ] && pass csv_header || fail csv_header "$(head -n 1 "$tmp/k.csv")"
 rows=$(($(wc -l <"$tmp/k.csv") - 1))
-[ "$rows" -eq 16 ] && pass csv_one_row_per_shape_n_kernel_residency || fail csv_rows "$rows rows, expected 1x2x4x2 = 16"
+[ "$rows" -eq 40 ] && pass csv_one_row_per_shape_n_kernel_residency ||
+	fail csv_rows "$rows rows, expected 1x2x4x2 = 16 + per kind/tier 1x3x4x2 = 24"
+# the per kind x ISA tier table: every kind x (avx2, avxvnni, avx512vnni, ref) x residency, measured
+# or n/a with a reason; the scalar reference runs on every CPU, and so does the tier the runtime picks
+kt=$(grep -c -E '^256x512,256,512,1,(i2s|tl1|tl2)/(avx2|avxvnni|avx512vnni|ref),(L2|DRAM),(ok,[0-9]|"n/a \(.+\)",)' "$tmp/k.csv")
+[ "$kt" -eq 24 ] && pass csv_kind_tier_rows || fail csv_kind_tier_rows "$kt of 24"
+refs=$(grep -c -E '^256x512,256,512,1,(i2s|tl1|tl2)/ref,(L2|DRAM),ok,' "$tmp/k.csv")
+[ "$refs" -eq 6 ] && pass csv_kind_ref_measured || fail csv_kind_ref_measured "$refs of 6"
+grep -q '^per kind and ISA tier (default tiles, n=1, single thread)' "$tmp/out" &&
+	[ "$(grep -c -E '^\| 256x512 +\| (i2s|tl1|tl2) +\| (avx2|avxvnni|avx512vnni|ref) +\| ' "$tmp/out")" -eq 12 ] &&
+	pass prints_kind_tier_table || fail prints_kind_tier_table "$(sed -n '/^per kind/,$p' "$tmp/out")"
 ok=$(grep -c '^256x512,256,512,[0-9]*,default,[A-Z2]*,ok,[0-9.e+-]*,' "$tmp/k.csv")
 [ "$ok" -eq 4 ] && pass csv_default_measured || fail csv_default_measured "$ok default rows measured"
 nt=$(grep -c ',tuned,[A-Z2]*,"not tuned",' "$tmp/k.csv")
