@@ -8,19 +8,121 @@
 #include "runtime/forward.h"
 #include "runtime/ggml_types.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 static float f16_table[65536];
 static pthread_once_t f16_once = PTHREAD_ONCE_INIT;
 
-static void init_f16_table(void)
+/* lm_head dot products of one output row with one hidden state. One function per run (chosen
+ * from the CPU, never from the thread count or batch), so every logit is summed in the same
+ * order however the work is split. */
+typedef float (*dot_f16_fn)(const uint16_t *w, const float *h, int64_t n);
+typedef float (*dot_f32_fn)(const float *w, const float *h, int64_t n);
+
+static float dot_f16_scalar(const uint16_t *w, const float *h, int64_t n)
+{
+	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int64_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		s0 += f16_table[w[i]] * h[i];
+		s1 += f16_table[w[i + 1]] * h[i + 1];
+		s2 += f16_table[w[i + 2]] * h[i + 2];
+		s3 += f16_table[w[i + 3]] * h[i + 3];
+	}
+	for (; i < n; i++)
+		s0 += f16_table[w[i]] * h[i];
+	return (s0 + s1) + (s2 + s3);
+}
+
+static float dot_f32_scalar(const float *w, const float *h, int64_t n)
+{
+	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int64_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		s0 += w[i] * h[i];
+		s1 += w[i + 1] * h[i + 1];
+		s2 += w[i + 2] * h[i + 2];
+		s3 += w[i + 3] * h[i + 3];
+	}
+	for (; i < n; i++)
+		s0 += w[i] * h[i];
+	return (s0 + s1) + (s2 + s3);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define HAVE_AVX2_DOT 1
+__attribute__((target("avx2,fma"))) static float hsum256(__m256 v)
+{
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_movehdup_ps(s));
+	return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma,f16c"))) static float dot_f16_avx2(const uint16_t *w, const float *h, int64_t n)
+{
+	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+	int64_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))),
+		                     _mm256_loadu_ps(h + i), a0);
+		a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))),
+		                     _mm256_loadu_ps(h + i + 8), a1);
+		a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 16))),
+		                     _mm256_loadu_ps(h + i + 16), a2);
+		a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 24))),
+		                     _mm256_loadu_ps(h + i + 24), a3);
+	}
+	for (; i + 8 <= n; i += 8)
+		a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))),
+		                     _mm256_loadu_ps(h + i), a0);
+	float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+	for (; i < n; i++)
+		s += f16_table[w[i]] * h[i];
+	return s;
+}
+
+__attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *w, const float *h, int64_t n)
+{
+	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+	int64_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(h + i), a0);
+		a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(h + i + 8), a1);
+		a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(h + i + 16), a2);
+		a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(h + i + 24), a3);
+	}
+	for (; i + 8 <= n; i += 8)
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(h + i), a0);
+	float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+	for (; i < n; i++)
+		s += w[i] * h[i];
+	return s;
+}
+#endif
+
+static dot_f16_fn dot_f16 = dot_f16_scalar;
+static dot_f32_fn dot_f32 = dot_f32_scalar;
+
+static void init_tables(void)
 {
 	for (int i = 0; i < 65536; i++)
 		f16_table[i] = f16_to_f32((uint16_t)i);
+#ifdef HAVE_AVX2_DOT
+	const struct cpu_info *c = cpu_host();
+	if (c->avx2 && c->fma && c->f16c) {
+		dot_f16 = dot_f16_avx2;
+		dot_f32 = dot_f32_avx2;
+	}
+#endif
 }
 
 int forward_init(struct forward *f, struct model *m, int n_ctx, int n_threads, int kv_f32, struct error *e)
 {
 	memset(f, 0, sizeof(*f));
-	pthread_once(&f16_once, init_f16_table);
+	pthread_once(&f16_once, init_tables);
 	const struct model_desc *d = &m->d;
 	f->m = m;
 	f->n_ctx = n_ctx > 0 ? n_ctx : d->n_ctx;
@@ -247,49 +349,30 @@ static void job_attention(const struct job *j, int ith, int nth)
 	}
 }
 
-/* a float copy of row r of the output matrix, or a pointer into the file when it is F32 */
-static const float *lm_row(const struct gguf_tensor *t, int64_t r, float *buf)
-{
-	int64_t E = t->ne[0];
-	switch (t->type) {
-	case GGML_TYPE_F32:
-		return (const float *)t->data + r * E;
-	case GGML_TYPE_F16: {
-		const uint16_t *h = (const uint16_t *)t->data + r * E;
-		for (int64_t i = 0; i < E; i++)
-			buf[i] = f16_table[h[i]];
-		return buf;
-	}
-	default:
-		ggml_decode_row(t->type, t->data, E, t->ne[1], r, buf);
-		return buf;
-	}
-}
-
 static void job_lm_head(const struct job *j, int ith, int nth)
 {
 	struct forward *f = j->f;
 	const struct model *m = f->m;
+	const struct gguf_tensor *out = m->output;
 	int64_t E = m->d.n_embd, V = m->d.n_vocab;
 	float *buf = f->rowbuf + (size_t)ith * (size_t)MAX(m->d.n_embd, m->d.n_ff);
 	long lo, hi;
 	tp_split(V, 16, ith, nth, &lo, &hi);
 	for (long r = lo; r < hi; r++) {
-		const float *w = lm_row(m->output, r, buf);
-		for (int t = 0; t < j->n; t++) {
-			const float *h = j->hidden + t * E;
-			float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-			int64_t i = 0;
-			for (; i + 4 <= E; i += 4) {
-				s0 += w[i] * h[i];
-				s1 += w[i + 1] * h[i + 1];
-				s2 += w[i + 2] * h[i + 2];
-				s3 += w[i + 3] * h[i + 3];
-			}
-			for (; i < E; i++)
-				s0 += w[i] * h[i];
-			j->logits[t * V + r] = (s0 + s1) + (s2 + s3);
+		float *dst = j->logits + r;
+		if (out->type == GGML_TYPE_F16) {
+			const uint16_t *w = (const uint16_t *)out->data + r * E;
+			for (int t = 0; t < j->n; t++)
+				dst[t * V] = dot_f16(w, j->hidden + t * E, E);
+			continue;
 		}
+		const float *w = (const float *)out->data + r * E;
+		if (out->type != GGML_TYPE_F32) {
+			ggml_decode_row(out->type, out->data, E, out->ne[1], r, buf);
+			w = buf;
+		}
+		for (int t = 0; t < j->n; t++)
+			dst[t * V] = dot_f32(w, j->hidden + t * E, E);
 	}
 }
 
