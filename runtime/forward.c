@@ -15,7 +15,7 @@
 static float f16_table[65536];
 static pthread_once_t f16_once = PTHREAD_ONCE_INIT;
 
-/* lm_head dot products of one output row with one hidden state. One function per run (chosen
+/* dot products of one row with one vector (lm_head rows, attention keys). One function per run (chosen
  * from the CPU, never from the thread count or batch), so every logit is summed in the same
  * order however the work is split. */
 typedef float (*dot_f16_fn)(const uint16_t *w, const float *h, int64_t n);
@@ -103,6 +103,47 @@ __attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *w, co
 }
 #endif
 
+/* y[i] += a * x[i] for a row of the value cache */
+typedef void (*axpy_f16_fn)(float a, const uint16_t *x, float *y, int64_t n);
+typedef void (*axpy_f32_fn)(float a, const float *x, float *y, int64_t n);
+
+static void axpy_f16_scalar(float a, const uint16_t *x, float *y, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] += a * f16_table[x[i]];
+}
+
+static void axpy_f32_scalar(float a, const float *x, float *y, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] += a * x[i];
+}
+
+#ifdef HAVE_AVX2_DOT
+__attribute__((target("avx2,fma,f16c"))) static void axpy_f16_avx2(float a, const uint16_t *x, float *y, int64_t n)
+{
+	__m256 va = _mm256_set1_ps(a);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))),
+		                                        _mm256_loadu_ps(y + i)));
+	for (; i < n; i++)
+		y[i] += a * f16_table[x[i]];
+}
+
+__attribute__((target("avx2,fma"))) static void axpy_f32_avx2(float a, const float *x, float *y, int64_t n)
+{
+	__m256 va = _mm256_set1_ps(a);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+	for (; i < n; i++)
+		y[i] += a * x[i];
+}
+#endif
+
+static axpy_f16_fn axpy_f16 = axpy_f16_scalar;
+static axpy_f32_fn axpy_f32 = axpy_f32_scalar;
 static dot_f16_fn dot_f16 = dot_f16_scalar;
 static dot_f32_fn dot_f32 = dot_f32_scalar;
 
@@ -115,6 +156,8 @@ static void init_tables(void)
 	if (c->avx2 && c->fma && c->f16c) {
 		dot_f16 = dot_f16_avx2;
 		dot_f32 = dot_f32_avx2;
+		axpy_f16 = axpy_f16_avx2;
+		axpy_f32 = axpy_f32_avx2;
 	}
 #endif
 }
@@ -301,9 +344,18 @@ static void job_linear(const struct job *j, int ith, int nth)
 	}
 }
 
-static inline float kv_get(const struct forward *f, const void *base, size_t i)
+/* q . cache[i..i+n) and out += w * cache[i..i+n), in the cache's precision */
+static inline float kv_dot(const struct forward *f, const void *cache, size_t i, const float *q, int n)
 {
-	return f->kv_f32 ? ((const float *)base)[i] : f16_table[((const uint16_t *)base)[i]];
+	return f->kv_f32 ? dot_f32((const float *)cache + i, q, n) : dot_f16((const uint16_t *)cache + i, q, n);
+}
+
+static inline void kv_axpy(const struct forward *f, float w, const void *cache, size_t i, float *out, int n)
+{
+	if (f->kv_f32)
+		axpy_f32(w, (const float *)cache + i, out, n);
+	else
+		axpy_f16(w, (const uint16_t *)cache + i, out, n);
 }
 
 static void job_attention(const struct job *j, int ith, int nth)
@@ -324,10 +376,7 @@ static void job_attention(const struct job *j, int ith, int nth)
 		float mx = -INFINITY;
 		for (int p = 0; p <= pos; p++) {
 			size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
-			float s = 0;
-			for (int i = 0; i < hd; i++)
-				s += q[i] * kv_get(f, f->kc, base + (size_t)i);
-			s *= scale;
+			float s = kv_dot(f, f->kc, base, q, hd) * scale;
 			scores[p] = s;
 			if (s > mx)
 				mx = s;
@@ -342,9 +391,7 @@ static void job_attention(const struct job *j, int ith, int nth)
 			out[i] = 0;
 		for (int p = 0; p <= pos; p++) {
 			size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
-			float w = scores[p] * inv;
-			for (int i = 0; i < hd; i++)
-				out[i] += w * kv_get(f, f->vc, base + (size_t)i);
+			kv_axpy(f, scores[p] * inv, f->vc, base, out, hd);
 		}
 	}
 }
