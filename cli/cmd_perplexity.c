@@ -32,14 +32,8 @@ int cmd_perplexity(int argc, char **argv)
 {
 	struct run_opts o;
 	run_opts_default(&o);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!run_opts_parse_one(&o, argc, argv, &i))
-			die("perplexity: unknown option '%s' (see 'trit perplexity --help')", argv[i]);
-	}
+	if (run_opts_parse_all(&o, argc, argv, "perplexity", usage))
+		return 0;
 	size_t tlen;
 	char *text = run_read_prompt(&o, &tlen);
 	if (!text)

@@ -31,14 +31,8 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	run_opts_default(&o);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!run_opts_parse_one(&o, argc, argv, &i))
-			die("run: unknown option '%s' (see 'trit run --help')", argv[i]);
-	}
+	if (run_opts_parse_all(&o, argc, argv, "run", usage))
+		return 0;
 	if (o.cnv)
 		return cmd_chat_session(&o);
 	if (o.tokens && (o.prompt || o.prompt_file))

@@ -325,3 +325,16 @@ void run_prefill(struct session *s, const int32_t *ids, int n, float *logits, in
 	s->fwd.t_prompt += now_seconds() - t0;
 	s->fwd.n_prompt += n;
 }
+
+int run_opts_parse_all(struct run_opts *o, int argc, char **argv, const char *cmd, void (*usage)(FILE *))
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!run_opts_parse_one(o, argc, argv, &i))
+			die("%s: unknown option '%s' (see 'trit %s --help')", cmd, argv[i], cmd);
+	}
+	return 0;
+}

@@ -38,6 +38,9 @@ void run_opts_default(struct run_opts *o);
 /* parses one option at argv[*i] (advancing *i past its value); 1 when it was one of ours, 0 when
  * unknown; dies on a missing or malformed value */
 int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i);
+/* parses a whole command line of shared options; prints usage and returns 1 on -h/--help, dies
+ * naming cmd on an unknown option, else returns 0 */
+int run_opts_parse_all(struct run_opts *o, int argc, char **argv, const char *cmd, void (*usage)(FILE *));
 /* the help text of the shared options */
 void run_opts_help(FILE *f);
 /* the model path: -m, else $TRIT_MODEL, else the demo model (created on first use, with a note) */
