@@ -55,10 +55,8 @@ int cmd_gen(int argc, char **argv)
 		} else if (a[0] == '-') {
 			die("gen: unknown or incomplete option '%s' (see trit gen --help)", a);
 		} else {
-			size_t l = strlen(spec_text);
-			if (l + strlen(a) + 2 > sizeof(spec_text))
+			if (spec_text_append(spec_text, sizeof(spec_text), a) < 0)
 				die("gen: spec too long");
-			snprintf(spec_text + l, sizeof(spec_text) - l, "%s%s", l ? " " : "", a);
 		}
 	}
 	if (!spec_text[0])

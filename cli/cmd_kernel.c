@@ -57,10 +57,8 @@ int cmd_kernel(int argc, char **argv)
 		} else if (a[0] == '-') {
 			die("kernel: unknown or incomplete option '%s' (see trit kernel --help)", a);
 		} else {
-			size_t l = strlen(spec_text);
-			if (l + strlen(a) + 2 > sizeof(spec_text))
+			if (spec_text_append(spec_text, sizeof(spec_text), a) < 0)
 				die("kernel: spec too long");
-			snprintf(spec_text + l, sizeof(spec_text) - l, "%s%s", l ? " " : "", a);
 		}
 	}
 	if (!spec_text[0])

@@ -1,4 +1,5 @@
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +190,13 @@ const struct cpu_info *kernel_host_cpu(void)
 	}
 	done = 1;
 	return &c;
+}
+
+int spec_text_append(char *buf, size_t len, const char *word)
+{
+	size_t l = strlen(buf);
+	if (l + strlen(word) + 2 > len)
+		return -1;
+	snprintf(buf + l, len - l, "%s%s", l ? " " : "", word);
+	return 0;
 }

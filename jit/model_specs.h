@@ -31,5 +31,8 @@ int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
 /* the host CPU as kernels judge it: cpu_host(), minus the features named in the test hook
  * TRIT_CPU_DISABLE (e.g. "avx512vnni,amx"), so tests can pretend a feature is missing */
 const struct cpu_info *kernel_host_cpu(void);
+/* appends one word of a spec given as several command-line words to buf (space-separated);
+ * -1 when it would not fit */
+int spec_text_append(char *buf, size_t len, const char *word);
 
 #endif
