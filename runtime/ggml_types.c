@@ -340,14 +340,62 @@ static int ternary_decode_i2s(const uint8_t *data, int64_t ne0, int64_t ne1, int
 	float s = i2s_scale(data, n);
 	if (!isfinite(s))
 		return errorf(e, "I2_S scale is %g", s);
-	int sign = s < 0 ? -1 : 1;
-	for (int64_t i = 0; i < n; i++) {
+	int8_t sign = s < 0 ? -1 : s == 0 ? 0 : 1;
+	for (int64_t b = 0; b < n / I2S_BLOCK; b++) {
+		const uint8_t *blk = data + b * 32;
+		int8_t *tb = t + b * I2S_BLOCK;
+		uint8_t bad = 0;
+		for (int j = 0; j < 32; j++)
+			bad |= blk[j] & (blk[j] >> 1) & 0x55; /* a 2-bit group holding 3 */
+		if (bad) {
+			for (int i = 0; i < I2S_BLOCK; i++)
+				if (i2s_code(blk, i) == 3)
+					return errorf(e, "element (row %lld, column %lld) holds I2_S code 3, which is not ternary",
+					              (long long)((b * I2S_BLOCK + i) / ne0), (long long)((b * I2S_BLOCK + i) % ne0));
+		}
+		for (int g = 0; g < 4; g++)
+			for (int j = 0; j < 32; j++)
+				tb[32 * g + j] = (int8_t)(((blk[j] >> (6 - 2 * g)) & 3) - 1);
+		if (sign < 0)
+			for (int i = 0; i < I2S_BLOCK; i++)
+				tb[i] = (int8_t)-tb[i];
+	}
+	if (sign == 0)
+		memset(t, 0, (size_t)(n / I2S_BLOCK * I2S_BLOCK));
+	for (int64_t i = n / I2S_BLOCK * I2S_BLOCK; i < n; i++) { /* a partial last block */
 		int c = i2s_code(data, i);
 		if (c == 3)
 			return errorf(e, "element (row %lld, column %lld) holds I2_S code 3, which is not ternary",
-				      (long long)(i / ne0), (long long)(i % ne0));
-		t[i] = (int8_t)(s == 0 ? 0 : sign * (c - 1));
+			              (long long)(i / ne0), (long long)(i % ne0));
+		t[i] = (int8_t)(sign * (c - 1));
 	}
+	*alpha = fabsf(s);
+	return 0;
+}
+
+int i2s_to_kernel_layout(const void *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha)
+{
+	int64_t n = ne0 * ne1;
+	float s = i2s_scale(data, n);
+	if (!isfinite(s) || ne0 % I2S_BLOCK != 0)
+		return -1;
+	uint8_t map[256];
+	for (int v = 0; v < 256; v++) {
+		int o = 0;
+		for (int g = 0; g < 4; g++) {
+			int c = (v >> (6 - 2 * g)) & 3;
+			o |= (s > 0 ? c : s < 0 ? 2 - c : 1) << (2 * g);
+		}
+		map[v] = (uint8_t)o;
+	}
+	const uint8_t *in = data;
+	uint8_t bad = 0;
+	for (int64_t i = 0; i < n / 4; i++) {
+		bad |= in[i] & (in[i] >> 1);
+		out[i] = map[in[i]];
+	}
+	if (bad & 0x55)
+		return -1;
 	*alpha = fabsf(s);
 	return 0;
 }

@@ -54,9 +54,10 @@ static float *load_layer_vector(struct model *m, int l, const char *what, int64_
 	return load_vector(m, t, name, n, e);
 }
 
-/* decodes the tensors names[0..nparts) (rows stacked) into t and fills b's parts */
+/* decodes the tensors names[0..nparts) (rows stacked) into t, or, when packed is not NULL (every part is
+ * I2_S and the kernel is I2S), repacks them straight into packed; fills b's parts */
 static int decode_parts(struct model *m, int l, const char *const *names, const int32_t *rows, int nparts, int32_t k,
-                        struct bitlinear *b, int8_t *t, struct error *e)
+                        struct bitlinear *b, int8_t *t, uint8_t *packed, struct error *e)
 {
 	int32_t row = 0;
 	for (int p = 0; p < nparts; p++) {
@@ -74,8 +75,19 @@ static int decode_parts(struct model *m, int l, const char *const *names, const 
 			              "(supported: I2_S, TQ1_0, TQ2_0, F16, BF16, F32)", name, tn ? tn : "unknown");
 		}
 		struct error de;
-		if (ternary_decode(gt->type, gt->data, gt->nbytes, k, rows[p], t + (size_t)row * (size_t)k, &b->alpha[p], &de) < 0)
-			return errorf(e, "tensor '%s': %s", name, de.msg);
+		if (packed && i2s_to_kernel_layout(gt->data, k, rows[p], packed + (size_t)row * (size_t)k / 4,
+		                                   &b->alpha[p]) == 0) {
+			/* repacked */
+		} else {
+			int8_t *dst = packed ? xmalloc((size_t)rows[p] * (size_t)k) : t + (size_t)row * (size_t)k;
+			int rc = ternary_decode(gt->type, gt->data, gt->nbytes, k, rows[p], dst, &b->alpha[p], &de);
+			if (packed)
+				free(dst);
+			if (rc < 0)
+				return errorf(e, "tensor '%s': %s", name, de.msg);
+			if (packed)
+				return errorf(e, "tensor '%s': cannot repack this I2_S tensor", name);
+		}
 		snprintf(name, sizeof(name), "blk.%d.%s.scale", l, names[p]);
 		const struct gguf_tensor *st = gguf_find_tensor(&m->g, name);
 		if (st) {
@@ -103,10 +115,54 @@ static int decode_parts(struct model *m, int l, const char *const *names, const 
 	return 0;
 }
 
+/* 1 when every part is stored as I2_S and both handles run I2S kernels, whose layout does not depend on
+ * the tiles: the file's bytes can then be repacked without decoding */
+static int i2s_direct(struct model *m, int l, const char *const *names, int nparts, const struct bitlinear *b)
+{
+	if (b->gemv.dense || b->gemm.dense || b->gemv.spec.kind != KIND_I2S || b->gemm.spec.kind != KIND_I2S)
+		return 0;
+	for (int p = 0; p < nparts; p++) {
+		char name[96];
+		snprintf(name, sizeof(name), "blk.%d.%s.weight", l, names[p]);
+		const struct gguf_tensor *gt = gguf_find_tensor(&m->g, name);
+		if (!gt || gt->type != GGML_TYPE_I2_S)
+			return 0;
+	}
+	return 1;
+}
+
 static void note_handle(struct model *m, const struct kernel_handle *h)
 {
 	if (h->scratch > m->scratch_max)
 		m->scratch_max = h->scratch;
+}
+
+/* decodes the parts to ternary and packs them for both handles (a second copy only when the GEMM's
+ * layout differs) */
+static int decode_and_pack(struct model *m, int l, const char *const *names, const int32_t *rows, int nparts,
+                           int32_t k, struct bitlinear *b, struct error *e)
+{
+	int8_t *t = xmalloc((size_t)b->m * (size_t)k);
+	if (decode_parts(m, l, names, rows, nparts, k, b, t, NULL, e) < 0) {
+		free(t);
+		return -1;
+	}
+	khandle_pack(&b->gemv, t, b->w_gemv);
+	struct kernel_spec a = b->gemv.spec, c = b->gemm.spec;
+	a.n = c.n = 1;
+	a.threads = c.threads = 1;
+	if (memcmp(&a, &c, sizeof(a)) != 0 || b->gemv.dense != b->gemm.dense) {
+		/* different tiles: keep a second layout unless it happens to be the same bytes */
+		size_t sz = khandle_pack_size(&b->gemv), sz2 = khandle_pack_size(&b->gemm);
+		uint8_t *w2 = xaligned_alloc(64, sz2 + 64);
+		khandle_pack(&b->gemm, t, w2);
+		if (sz2 == sz && memcmp(w2, b->w_gemv, sz) == 0)
+			free(w2);
+		else
+			b->w_gemm = w2;
+	}
+	free(t);
+	return 0;
 }
 
 /* loads parts as one fused matrix (fuse = 1) or just one tensor */
@@ -124,29 +180,16 @@ static int load_bitlinear(struct model *m, int l, const char *const *names, cons
 		snprintf(buf, sizeof(buf), "blk.%d.%s", l, names[0]);
 		return errorf(e, "%s (%d×%d): %s", buf, mm, k, e->msg);
 	}
-	int8_t *t = xmalloc((size_t)mm * (size_t)k);
-	if (decode_parts(m, l, names, rows, nparts, k, b, t, e) < 0) {
-		free(t);
-		return -1;
-	}
 	size_t sz = khandle_pack_size(&b->gemv);
 	b->w_gemv = xaligned_alloc(64, sz + 64);
-	khandle_pack(&b->gemv, t, b->w_gemv);
 	b->w_gemm = b->w_gemv;
-	struct kernel_spec a = b->gemv.spec, c = b->gemm.spec;
-	a.n = c.n = 1;
-	a.threads = c.threads = 1;
-	if (memcmp(&a, &c, sizeof(a)) != 0 || b->gemv.dense != b->gemm.dense) {
-		/* different tiles: keep a second layout unless it happens to be the same bytes */
-		size_t sz2 = khandle_pack_size(&b->gemm);
-		uint8_t *w2 = xaligned_alloc(64, sz2 + 64);
-		khandle_pack(&b->gemm, t, w2);
-		if (sz2 == sz && memcmp(w2, b->w_gemv, sz) == 0)
-			free(w2);
-		else
-			b->w_gemm = w2;
+	int rc = i2s_direct(m, l, names, nparts, b) ? decode_parts(m, l, names, rows, nparts, k, b, NULL, b->w_gemv, e)
+	                                            : decode_and_pack(m, l, names, rows, nparts, k, b, e);
+	if (rc < 0) {
+		free(b->w_gemv);
+		b->w_gemv = b->w_gemm = NULL;
+		return -1;
 	}
-	free(t);
 	note_handle(m, &b->gemv);
 	note_handle(m, &b->gemm);
 	m->max_m = MAX(m->max_m, mm);

@@ -25,11 +25,12 @@ struct tiny {
 	int untied;
 	const char *drop;  /* a tensor left out */
 	const char *wrong; /* a tensor written with a wrong shape */
+	const char *corrupt; /* a ternary tensor whose first byte is 0xff (code 3 in I2_S and TQ2_0) */
 };
 
 static void tiny_default(struct tiny *t, uint32_t type)
 {
-	*t = (struct tiny){"bitnet-b1.58", type, 2, 256, 512, 4, 2, 300, 64, 7, 0, NULL, NULL};
+	*t = (struct tiny){"bitnet-b1.58", type, 2, 256, 512, 4, 2, 300, 64, 7, 0, NULL, NULL, NULL};
 }
 
 struct bufs {
@@ -61,7 +62,7 @@ static void add_dense(struct gguf_writer *w, struct bufs *b, struct rng *r, cons
 }
 
 static void add_ternary(struct gguf_writer *w, struct bufs *b, struct rng *r, const char *name, int64_t ne0, int64_t ne1,
-                        uint32_t type)
+                        uint32_t type, int corrupt)
 {
 	int8_t *t = malloc((size_t)(ne0 * ne1));
 	for (int64_t i = 0; i < ne0 * ne1; i++)
@@ -74,6 +75,8 @@ static void add_ternary(struct gguf_writer *w, struct bufs *b, struct rng *r, co
 		abort();
 	void *out = keep(b, calloc(1, nb));
 	ternary_encode(type, t, alpha, ne0, ne1, out);
+	if (corrupt)
+		*(uint8_t *)out = 0xff;
 	free(t);
 	gguf_w_tensor(w, name, type, 2, ne, out, nb);
 }
@@ -143,7 +146,7 @@ static void write_tiny(const char *path, const struct tiny *t)
 			if (t->wrong && !strcmp(name, t->wrong) && !ts[i].ternary)
 				ne0 /= 2;
 			if (ts[i].ternary)
-				add_ternary(w, &b, &r, name, ne0, ne1, t->type);
+				add_ternary(w, &b, &r, name, ne0, ne1, t->type, t->corrupt && !strcmp(name, t->corrupt));
 			else
 				add_dense(w, &b, &r, name, ne0, 1, GGML_TYPE_F32, 1, 0.1f);
 		}
@@ -352,6 +355,22 @@ TEST(bad_models_are_refused_by_name)
 	tiny_default(&t, GGML_TYPE_F16);
 	t.wrong = "blk.1.ffn_sub_norm.weight";
 	expect_load_error(&t, "wrongnorm", "blk.1.ffn_sub_norm.weight");
+	const enum kernel_choice kinds[] = {KC_AUTO, KC_TL1, KC_REF}; /* repacked directly, decoded, reference */
+	for (size_t i = 0; i < COUNTOF(kinds); i++) {
+		tiny_default(&t, GGML_TYPE_I2_S);
+		t.corrupt = "blk.1.attn_v.weight";
+		struct model bad;
+		struct model_options bo;
+		model_options_default(&bo);
+		bo.quiet = 1;
+		bo.kernel = kinds[i];
+		struct error be = {{0}};
+		int rc = model_load(&bad, tiny_path("corrupt", &t), &bo, &be);
+		CHECKF(rc == -1 && strstr(be.msg, "blk.1.attn_v.weight") && strstr(be.msg, "code 3"),
+		       "kernel choice %d: code 3 in an I2_S tensor gave '%s'", (int)kinds[i], rc ? be.msg : "no error");
+		if (rc == 0)
+			model_free(&bad);
+	}
 	struct model m;
 	struct model_options o;
 	model_options_default(&o);

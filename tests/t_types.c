@@ -6,6 +6,7 @@
 
 #include "base/half.h"
 #include "base/rng.h"
+#include "gen/kinds.h"
 #include "runtime/ggml_types.h"
 #include "tests/test.h"
 
@@ -245,6 +246,39 @@ TEST(ternary_decode_rejects)
 }
 
 /* dense types: decode(encode(x)) within each type's bound; exact where the value is representable */
+/* the load-time shortcut from the file's I2_S to the I2S kernel layout equals decode + i2s_pack, for
+ * positive, negative and zero scales, and refuses code 3 */
+TEST(i2s_to_kernel_layout_matches_decode_and_pack)
+{
+	enum { M = 5, K = 384 };
+	static int8_t t[M * K], neg[M * K], zero[M * K];
+	static uint8_t file[M * K / 4 + 4], direct[M * K / 4], packed[M * K / 4];
+	struct rng r;
+	rng_seed(&r, 77);
+	for (int i = 0; i < M * K; i++) {
+		t[i] = (int8_t)((int)rng_below(&r, 3) - 1);
+		neg[i] = (int8_t)-t[i];
+	}
+	const float scales[3] = {0.75f, -0.75f, 0.0f};
+	const int8_t *expect[3] = {t, neg, zero};
+	for (int c = 0; c < 3; c++) {
+		ternary_encode(GGML_TYPE_I2_S, t, 0.75f, K, M, file);
+		memcpy(file + M * K / 4, &scales[c], 4);
+		float alpha = -1;
+		CHECK(i2s_to_kernel_layout(file, K, M, direct, &alpha) == 0);
+		CHECK(alpha == fabsf(scales[c]));
+		i2s_pack(expect[c], M, K, packed);
+		CHECKF(memcmp(direct, packed, sizeof(packed)) == 0, "scale %g: repacked bytes differ", scales[c]);
+	}
+	file[100] = 0xc0; /* a code 3 */
+	float alpha;
+	CHECK(i2s_to_kernel_layout(file, K, M, direct, &alpha) == -1);
+	float inf = INFINITY;
+	ternary_encode(GGML_TYPE_I2_S, t, 0.75f, K, M, file);
+	memcpy(file + M * K / 4, &inf, 4);
+	CHECK(i2s_to_kernel_layout(file, K, M, direct, &alpha) == -1);
+}
+
 TEST(dense_exact_types)
 {
 	struct rng r;
