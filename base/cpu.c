@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,12 +8,25 @@
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#include <sys/syscall.h>
 
 static int os_saves(unsigned mask)
 {
 	unsigned lo, hi;
 	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	return (lo & mask) == mask;
+}
+
+/* Linux hands out the AMX tile state only on request (once per process, for all its threads);
+ * without it the first AMX instruction is SIGILL. 1 when granted. */
+static int amx_permitted(void)
+{
+#if defined(__linux__)
+	enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+	return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+#else
+	return 0;
+#endif
 }
 
 static void detect_isa(struct cpu_info *c)
@@ -30,7 +44,7 @@ static void detect_isa(struct cpu_info *c)
 	c->avx512bw = zmm && ((b >> 30) & 1);
 	c->avx512vl = zmm && ((b >> 31) & 1);
 	c->avx512vnni = zmm && ((cx >> 11) & 1);
-	c->amx_int8 = (d >> 25) & 1;
+	c->amx_int8 = ((d >> 25) & 1) && ((d >> 24) & 1) && amx_permitted();
 	if (__get_cpuid_count(7, 1, &a, &b, &cx, &d))
 		c->avxvnni = ymm && ((a >> 4) & 1);
 }
@@ -112,20 +126,23 @@ static int count_physical_cores(void)
 	return nseen;
 }
 
+static struct cpu_info host;
+
+static void detect_host(void)
+{
+	detect_isa(&host);
+	host.l1d = sysfs_cache(1, (size_t)TRIT_CONF_L1D_KIB * 1024);
+	host.l2 = sysfs_cache(2, (size_t)TRIT_CONF_L2_KIB * 1024);
+	host.l3 = sysfs_cache(3, (size_t)TRIT_CONF_L3_KIB * 1024);
+	host.line = 64;
+	host.physical_cores = count_physical_cores();
+}
+
 const struct cpu_info *cpu_host(void)
 {
-	static struct cpu_info c;
-	static int done;
-	if (done)
-		return &c;
-	detect_isa(&c);
-	c.l1d = sysfs_cache(1, (size_t)TRIT_CONF_L1D_KIB * 1024);
-	c.l2 = sysfs_cache(2, (size_t)TRIT_CONF_L2_KIB * 1024);
-	c.l3 = sysfs_cache(3, (size_t)TRIT_CONF_L3_KIB * 1024);
-	c.line = 64;
-	c.physical_cores = count_physical_cores();
-	done = 1;
-	return &c;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, detect_host);
+	return &host;
 }
 
 void cpu_feature_string(const struct cpu_info *c, char *buf, size_t len)

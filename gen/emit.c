@@ -171,9 +171,10 @@ static LLVMValueRef load_field(struct emit *e, LLVMTypeRef st, LLVMValueRef a, u
 
 int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, struct error *err)
 {
-	if (s->isa != ISA_SCALAR && s->isa != ISA_AVX2 && s->isa != ISA_AVXVNNI && s->isa != ISA_AVX512VNNI)
+	int amx_i2s = s->isa == ISA_AMX && s->kind == KIND_I2S;
+	if (s->isa != ISA_SCALAR && s->isa != ISA_AVX2 && s->isa != ISA_AVXVNNI && s->isa != ISA_AVX512VNNI && !amx_i2s)
 		return errorf(err, "the LLVM generator cannot emit %s kernels for ISA %s yet (scalar, avx2, "
-		                   "avxvnni, avx512vnni are implemented)",
+		                   "avxvnni, avx512vnni, and amx for i2s are implemented)",
 		              kind_name(s->kind), isa_name(s->isa));
 	struct emit e = {0};
 	e.c = LLVMGetModuleContext(m);
@@ -185,7 +186,7 @@ int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, str
 	e.i32 = LLVMInt32TypeInContext(e.c);
 	e.i64 = LLVMInt64TypeInContext(e.c);
 	e.ptr = LLVMPointerTypeInContext(e.c, 0);
-	e.vbytes = s->isa == ISA_AVX512VNNI ? 64 : 32;
+	e.vbytes = s->isa == ISA_AVX512VNNI || s->isa == ISA_AMX ? 64 : 32;
 	if (LLVMGetNamedFunction(m, name))
 		return errorf(err, "the module already has a function named %s", name);
 
@@ -214,7 +215,7 @@ int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, str
 		rc = emit_portable(&e, err); /* generic IR for any target (gen/emit_portable.c) */
 	} else {
 		switch (s->kind) {
-		case KIND_I2S: rc = emit_i2s(&e, err); break;
+		case KIND_I2S: rc = amx_i2s ? emit_i2s_amx(&e, err) : emit_i2s(&e, err); break;
 		case KIND_TL1: rc = emit_tl1(&e, err); break;
 		case KIND_TL2: rc = emit_tl2(&e, err); break;
 		default: rc = errorf(err, "unknown kernel kind %d", (int)s->kind); break;

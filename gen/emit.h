@@ -89,6 +89,8 @@ int emit_tl(struct emit *e, const struct tl_section *sec, int nsec, struct error
 
 /* per-kind bodies: emit the whole function body of e->s; 0 or -1 with a message */
 int emit_i2s(struct emit *e, struct error *err);
+/* the I2S body on AMX-INT8 tiles (gen/emit_amx.c) */
+int emit_i2s_amx(struct emit *e, struct error *err);
 int emit_tl1(struct emit *e, struct error *err);
 int emit_tl2(struct emit *e, struct error *err);
 /* the portable (ISA_SCALAR) body of any kind, from generic IR only (no target intrinsics) */

@@ -74,4 +74,26 @@ static inline int16_t lut_entry(const uint8_t *lut32, int i)
 	return (int16_t)(uint16_t)(lut32[i] | (unsigned)lut32[16 + i] << 8);
 }
 
+/* k chunks of 64 per slice of the AMX I2S kernel: a 32-row slice of codes stays in L1 */
+#define I2S_AMX_SLICE 8
+/* the scratch layout of the AMX I2S kernel (docs/kernels.md §9), byte offsets from scratch:
+ * tile config, per-token −Σq, C accumulators of every 32-token block (4 tiles each), the codes of
+ * a 32-row × 512-k slice (chunks of 32 × 64 bytes plus a pad line), and the activations in VNNI
+ * order for n rounded up to 32 tokens */
+struct i2s_amx_layout {
+	size_t cfg, sumq, cacc, wa, xb, total;
+};
+static inline struct i2s_amx_layout i2s_amx_layout(int32_t k, int32_t n)
+{
+	struct i2s_amx_layout l;
+	size_t tokens = ((size_t)(n < 1 ? 1 : n) + 31) / 32 * 32;
+	l.cfg = 0;
+	l.sumq = 64;
+	l.cacc = l.sumq + (tokens * 4 + 63) / 64 * 64;
+	l.wa = l.cacc + tokens / 32 * 4096;
+	l.xb = l.wa + I2S_AMX_SLICE * (32 * 64 + 64);
+	l.total = l.xb + tokens * (size_t)k;
+	return l;
+}
+
 #endif

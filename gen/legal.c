@@ -37,9 +37,10 @@ static void violation(struct violations *v, const char *fmt, ...)
 	v->count++;
 }
 
-static int isa_implemented(enum isa i)
+static int isa_implemented(enum isa i, enum kernel_kind k)
 {
-	return i == ISA_SCALAR || i == ISA_AVX2 || i == ISA_AVXVNNI || i == ISA_AVX512VNNI;
+	return i == ISA_SCALAR || i == ISA_AVX2 || i == ISA_AVXVNNI || i == ISA_AVX512VNNI ||
+	       (i == ISA_AMX && k == KIND_I2S);
 }
 
 static void check_common(const struct kernel_spec *s, struct violations *v)
@@ -50,9 +51,9 @@ static void check_common(const struct kernel_spec *s, struct violations *v)
 		violation(v, "k=%d must be in 1..%d (int32 sums must stay exact)", s->k, MAX_K);
 	if (s->n < 1)
 		violation(v, "n=%d must be >= 1", s->n);
-	if (!isa_implemented(s->isa))
-		violation(v, "isa %s is not implemented yet (use scalar, avx2, avxvnni or avx512vnni)",
-		          isa_names[s->isa]);
+	if (!isa_implemented(s->isa, s->kind))
+		violation(v, "isa %s is not implemented yet for %s (use scalar, avx2, avxvnni, avx512vnni%s)",
+		          isa_names[s->isa], kind_names[s->kind], s->kind == KIND_I2S ? " or amx" : "");
 	if (s->bm < 1)
 		violation(v, "bm=%d must be >= 1", s->bm);
 	if (s->bk < 1)

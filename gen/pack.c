@@ -16,7 +16,7 @@ size_t pack_size(const struct kernel_spec *s)
 size_t kernel_scratch_size(const struct kernel_spec *s)
 {
 	switch (s->kind) {
-	case KIND_I2S: return 0;
+	case KIND_I2S: return s->isa == ISA_AMX ? i2s_amx_layout(s->k, s->n).total : 0;
 	case KIND_TL1: return (size_t)s->n * lut_stride(tl1_lut_bytes(s->k));
 	case KIND_TL2: return (size_t)s->n * lut_stride(tl2_lut_bytes(s->k));
 	default: assert(!"unknown kernel kind"); return 0;

@@ -128,6 +128,14 @@ static enum isa default_isa(const struct kernel_provider *p, enum kernel_kind ki
 	return ISA_SCALAR;
 }
 
+/* 1 when the GEMM of this kind runs on AMX tiles: I2S, a batch (the GEMV stays on the vector
+ * tiers: AMX pads every call to 32 tokens), a CPU that grants AMX, and a JIT to make the code
+ * (AOT objects carry no AMX kernels by default) */
+static int amx_gemm(const struct kernel_provider *p, enum kernel_kind kind, int32_t tile)
+{
+	return kind == KIND_I2S && tile > 1 && p->choice != KC_REF && p->jit && isa_available(ISA_AMX, p->cpu);
+}
+
 /* the GEMV and GEMM of one kind: tuned specs where `trit tune` measured this kind fastest (the GEMM
  * only at exactly the runtime's tile), else spec_default's */
 static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m, int32_t k, int32_t tile,
@@ -144,9 +152,12 @@ static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m,
 		return -1;
 	}
 	struct kernel_spec tg;
-	if (p->choice != KC_REF && tunedb_lookup(m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile) {
+	int tuned = p->choice != KC_REF && tunedb_lookup(m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile;
+	if (tuned && (tg.isa == ISA_AMX || !amx_gemm(p, kind, tile))) {
 		gemm->spec = tg;
 		gemm->origin = KORIGIN_TUNED;
+	} else if (amx_gemm(p, kind, tile) && spec_default(&gemm->spec, kind, ISA_AMX, m, k, tile, p->cpu, NULL) == 0) {
+		gemm->origin = KORIGIN_HEURISTIC;
 	} else if (spec_default(&gemm->spec, kind, isa, m, k, tile, p->cpu, NULL) < 0) {
 		/* the GEMV tiles with a larger n, else the GEMV itself token by token */
 		gemm->spec = gemv->spec;

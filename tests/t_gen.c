@@ -359,3 +359,65 @@ TEST(tl_model_shapes)
 	if (!test_failed())
 		model_shapes(KIND_TL2);
 }
+
+/* ---- AMX (i2s only): GEMM tiles of 32 rows × 32 tokens, zero-padded rows and tokens ---- */
+
+static int amx_skip(void)
+{
+	if (isa_available(ISA_AMX, cpu_host()))
+		return 0;
+	printf("SKIP: this CPU (or OS) gives no AMX-INT8\n");
+	return 1;
+}
+
+/* the amx spec of a shape, compiled; n is the spec's (largest) batch */
+static kernel_fn amx_kernel(struct kernel_spec *s, int32_t m, int32_t k, int32_t n)
+{
+	*s = make_spec(KIND_I2S, ISA_AMX, m, k, n);
+	return test_failed() ? NULL : compile(s);
+}
+
+TEST(i2s_amx_odd_shapes_batches_and_rows)
+{
+	if (amx_skip())
+		return;
+	static const int32_t ms[] = {1, 16, 33, 70, 100};
+	static const int32_t ks[] = {128, 384};
+	static const int32_t ns[] = {1, 2, 15, 16, 17, 33, 64, 128};
+	for (size_t i = 0; i < COUNTOF(ms) && !test_failed(); i++)
+		for (size_t j = 0; j < COUNTOF(ks) && !test_failed(); j++) {
+			struct kernel_spec s;
+			kernel_fn f = amx_kernel(&s, ms[i], ks[j], 128);
+			if (!f)
+				return;
+			for (size_t b = 0; b < COUNTOF(ns); b++) {
+				int32_t m = ms[i], n = ns[b];
+				uint64_t seed = 300 + i * 100 + j * 10 + b;
+				int32_t r0 = m >= 8 ? 4 : 0, r1 = m >= 40 ? 36 : m;
+				if (compare(f, &s, n, 0, m, (enum act)(b % ACT_COUNT), 0, seed) ||
+				    compare(f, &s, n, r0, r1, ACT_RANDOM, 0, seed + 1) ||
+				    compare(f, &s, n, r0, r0, ACT_RANDOM, 0, seed + 2))
+					return;
+			}
+			if (compare(f, &s, 33, 0, ms[i], ACT_MAX, 1, 7) || compare(f, &s, 17, 0, ms[i], ACT_MIN, 2, 8))
+				return;
+		}
+}
+
+TEST(i2s_amx_model_shapes)
+{
+	if (amx_skip())
+		return;
+	static const int32_t shapes[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
+	static const int32_t ns[] = {64, 17};
+	for (size_t i = 0; i < COUNTOF(shapes) && !test_failed(); i++) {
+		struct kernel_spec s;
+		kernel_fn f = amx_kernel(&s, shapes[i][0], shapes[i][1], 64);
+		if (!f)
+			return;
+		int32_t m = shapes[i][0];
+		if (compare(f, &s, ns[i % 2], 0, m, ACT_RANDOM, 0, 50 + i) ||
+		    compare(f, &s, 16, m / 2, m, ACT_ALTERNATING, 0, 60 + i))
+			return;
+	}
+}

@@ -420,6 +420,16 @@ TEST(spec_legal_refusals_name_the_value)
 	struct kernel_spec neon = make_spec(KIND_I2S, 64, 256, 1, 32, 128);
 	neon.isa = ISA_NEON;
 	check_refused(neon, "not implemented yet");
+	/* amx: I2S only */
+	struct kernel_spec amx = make_spec(KIND_I2S, 64, 256, 64, 32, 128);
+	amx.isa = ISA_AMX;
+	CHECKF(spec_legal(&amx, &e) == 0, "%s", e.msg);
+	amx = make_spec(KIND_TL1, 64, 256, 64, 32, 128);
+	amx.isa = ISA_AMX;
+	check_refused(amx, "not implemented yet");
+	amx = make_spec(KIND_TL2, 64, 255, 64, 32, 240);
+	amx.isa = ISA_AMX;
+	check_refused(amx, "not implemented yet");
 	/* two violations, two messages */
 	check_refused(make_spec(KIND_TL1, 48, 256, 1, 32, 258), "bk=258");
 	check_refused(make_spec(KIND_TL1, 48, 256, 1, 32, 258), "m=48");
