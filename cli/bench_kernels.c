@@ -13,6 +13,7 @@
 #include "base/rng.h"
 #include "base/util.h"
 #include "bench/avx2_ref.h"
+#include "bench/kmeasure.h"
 #include "cli/cli.h"
 #include "gen/kernel.h"
 #include "jit/jit.h"
@@ -43,7 +44,8 @@ static const char *const res_names[R_COUNT] = {"L2", "DRAM"};
 
 /* one measurement; sec < 0 when not measured (status says why) */
 struct result {
-	double sec, bytes, weights; /* seconds per call; packed bytes and weights×tokens per call */
+	double sec, bytes, weights; /* seconds per whole-matrix call; its packed bytes and weights×tokens */
+	int32_t rows;               /* L2: the slice's rows */
 	char status[96];
 	char spec[160];
 };
@@ -51,17 +53,29 @@ struct result {
 #define MAX_SHAPES 8
 static struct result results[MAX_SHAPES][2][K_COUNT][R_COUNT];
 static struct result kind_results[MAX_SHAPES][KIND_COUNT][TIER_COUNT][R_COUNT]; /* n = 1 */
+static int same_as_default[MAX_SHAPES][2]; /* the tuned spec is the default spec */
+
+static int same_spec(const struct kernel_spec *a, const struct kernel_spec *b)
+{
+	char x[256], y[256];
+	spec_format(a, x, sizeof(x));
+	spec_format(b, y, sizeof(y));
+	return !strcmp(x, y);
+}
 
 #if HAVE_X86
-/* sums a buffer with AVX2 loads into 8 independent accumulators, prefetching 2 KiB ahead */
-__attribute__((target("avx2"))) static uint64_t stream_sum_avx2(const uint8_t *p, size_t bytes)
+/* sums a buffer with AVX2 loads into 8 independent accumulators, prefetching `ahead` bytes ahead
+ * (0: no software prefetch, the hardware prefetchers only) */
+__attribute__((target("avx2"))) static uint64_t stream_sum_avx2(const uint8_t *p, size_t bytes, size_t ahead)
 {
 	__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
 	for (size_t i = 0; i + 256 <= bytes; i += 256) {
-		_mm_prefetch((const char *)p + i + 2048, _MM_HINT_T0);
-		_mm_prefetch((const char *)p + i + 2048 + 64, _MM_HINT_T0);
-		_mm_prefetch((const char *)p + i + 2048 + 128, _MM_HINT_T0);
-		_mm_prefetch((const char *)p + i + 2048 + 192, _MM_HINT_T0);
+		if (ahead) {
+			_mm_prefetch((const char *)p + i + ahead, _MM_HINT_T0);
+			_mm_prefetch((const char *)p + i + ahead + 64, _MM_HINT_T0);
+			_mm_prefetch((const char *)p + i + ahead + 128, _MM_HINT_T0);
+			_mm_prefetch((const char *)p + i + ahead + 192, _MM_HINT_T0);
+		}
 		const __m256i *v = (const __m256i *)(p + i);
 		a0 = _mm256_add_epi64(a0, _mm256_load_si256(v + 0));
 		a1 = _mm256_add_epi64(a1, _mm256_load_si256(v + 1));
@@ -81,13 +95,14 @@ __attribute__((target("avx2"))) static uint64_t stream_sum_avx2(const uint8_t *p
 #endif
 
 /* the same with scalar loads (no AVX2), 8 independent accumulators */
-static uint64_t stream_sum_scalar(const uint8_t *p, size_t bytes)
+static uint64_t stream_sum_scalar(const uint8_t *p, size_t bytes, size_t ahead)
 {
 	const uint64_t *q = (const uint64_t *)p;
 	uint64_t s[8] = {0};
 	for (size_t i = 0; i + 8 <= bytes / 8; i += 8) {
 #if defined(__GNUC__) || defined(__clang__)
-		__builtin_prefetch(q + i + 256);
+		if (ahead)
+			__builtin_prefetch((const uint8_t *)(q + i) + ahead);
 #endif
 		for (int j = 0; j < 8; j++)
 			s[j] += q[i + j];
@@ -95,10 +110,19 @@ static uint64_t stream_sum_scalar(const uint8_t *p, size_t bytes)
 	return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
 }
 
-/* single-thread streaming read bandwidth over a buffer of `bytes` (touched first), best of
- * `reps` passes, in GB/s; *how names the loop used */
-static double read_bandwidth(size_t bytes, int reps, const char **how)
+/* the read-bandwidth figures of one run */
+struct bandwidth {
+	double best;           /* GB/s, the fastest over every prefetch distance: the ceiling */
+	size_t best_ahead;     /* its prefetch distance in bytes */
+	double no_prefetch;    /* GB/s with the hardware prefetchers only (what bitnet.cpp-style code gets) */
+	const char *how;
+};
+
+/* single-thread streaming read bandwidth over a buffer of `bytes` (touched first), best of `reps`
+ * passes per software prefetch distance (none, 2, 4, 8 KiB ahead) */
+static void read_bandwidth(size_t bytes, int reps, struct bandwidth *bw)
 {
+	static const size_t aheads[] = {0, 2048, 4096, 8192};
 	uint8_t *buf = xaligned_alloc(4096, bytes);
 	for (size_t i = 0; i < bytes; i += 8)
 		*(uint64_t *)(buf + i) = i;
@@ -106,90 +130,31 @@ static double read_bandwidth(size_t bytes, int reps, const char **how)
 #if HAVE_X86
 	avx2 = __builtin_cpu_supports("avx2");
 #endif
-	*how = avx2 ? "AVX2 loads, 8 accumulators, prefetch 2 KiB ahead" : "scalar loads, 8 accumulators";
-	double best = 0;
+	bw->how = avx2 ? "AVX2 loads, 8 accumulators" : "scalar loads, 8 accumulators";
+	bw->best = bw->no_prefetch = 0;
+	bw->best_ahead = 0;
 	volatile uint64_t sink = 0;
-	for (int r = 0; r < reps; r++) {
-		double t0 = now_seconds();
-		uint64_t s;
+	for (size_t ai = 0; ai < COUNTOF(aheads); ai++)
+		for (int r = 0; r < reps; r++) {
+			double t0 = now_seconds();
+			uint64_t s;
 #if HAVE_X86
-		if (avx2)
-			s = stream_sum_avx2(buf, bytes);
-		else
+			if (avx2)
+				s = stream_sum_avx2(buf, bytes, aheads[ai]);
+			else
 #endif
-			s = stream_sum_scalar(buf, bytes);
-		double dt = now_seconds() - t0;
-		sink += s;
-		if ((double)bytes / dt / 1e9 > best)
-			best = (double)bytes / dt / 1e9;
-	}
+				s = stream_sum_scalar(buf, bytes, aheads[ai]);
+			double gb = (double)bytes / (now_seconds() - t0) / 1e9;
+			sink += s;
+			if (gb > bw->best) {
+				bw->best = gb;
+				bw->best_ahead = aheads[ai];
+			}
+			if (aheads[ai] == 0 && gb > bw->no_prefetch)
+				bw->no_prefetch = gb;
+		}
 	(void)sink;
 	free(buf);
-	return best;
-}
-
-/* a kernel under test: its spec, entry (NULL: ref_kernel or avx2 ref) and copies of its weights */
-struct bench {
-	struct kernel_spec s;
-	enum runner how;
-	kernel_fn fn; /* RUN_JIT's entry */
-	uint8_t *w;
-	size_t psize;
-	int copies;
-	int32_t rows; /* rows computed per call: [0, rows) */
-	int8_t *x;
-	int32_t *y;
-	void *scratch;
-};
-
-static void bench_setup(struct bench *b, const struct kernel_spec *s, enum runner how, kernel_fn fn, int copies,
-                        int32_t rows, const int8_t *t, const int8_t *x)
-{
-	b->s = *s;
-	b->how = how;
-	b->fn = fn;
-	b->psize = pack_size(s);
-	b->copies = copies;
-	b->rows = rows;
-	b->w = xaligned_alloc(64, b->psize * (size_t)copies);
-	pack_weights(s, t, b->w);
-	for (int c = 1; c < copies; c++)
-		memcpy(b->w + b->psize * (size_t)c, b->w, b->psize);
-	b->x = (int8_t *)x;
-	b->y = xmalloc(sizeof(int32_t) * (size_t)s->n * s->m);
-	size_t ss = kernel_scratch_size(s);
-	b->scratch = ss ? xaligned_alloc(64, ss) : NULL;
-}
-
-static void bench_free(struct bench *b)
-{
-	free(b->w);
-	free(b->y);
-	free(b->scratch);
-}
-
-/* seconds per call (best of reps), each rep cycling once over every copy */
-static double bench_time(struct bench *b, int reps)
-{
-	double best = 1e30;
-	struct kernel_args a = {.x = b->x, .y = b->y, .ldx = b->s.k, .ldy = b->s.m, .n = b->s.n,
-	                        .row0 = 0, .row1 = b->rows, .scratch = b->scratch};
-	for (int r = 0; r < reps; r++) {
-		double t0 = now_seconds();
-		for (int c = 0; c < b->copies; c++) {
-			a.w = b->w + b->psize * (size_t)c;
-			if (b->how == RUN_JIT)
-				b->fn(&a);
-			else if (b->how == RUN_AVX2)
-				avx2_i2s_kernel(&b->s, &a);
-			else
-				ref_kernel(&b->s, &a);
-		}
-		double dt = (now_seconds() - t0) / b->copies;
-		if (dt < best)
-			best = dt;
-	}
-	return best;
 }
 
 /* random ternary weights t (m x k) and int8 activations x (64 tokens of k) */
@@ -234,58 +199,57 @@ static void print_row(const char *shape, int n, int kind, int res, const struct 
 	fflush(stdout);
 }
 
-/* times spec s run by `how` with weights in L2 and in DRAM into out[R_COUNT] (times, sizes and
- * the spec's description; a status instead when it cannot run) */
+static void call_avx2(const struct kernel_spec *s, const struct kernel_args *a) { avx2_i2s_kernel(s, a); }
+static void call_ref(const struct kernel_spec *s, const struct kernel_args *a) { ref_kernel(s, a); }
+
+/* times spec s run by `how` with weights in L2 and in DRAM into out[R_COUNT] (bench/kmeasure.h,
+ * the same measurement `trit tune` ranks by: seconds per whole-matrix call, the L2 slice's time
+ * scaled by m / rows; a status instead when it cannot run). copies[kind] holds this shape's packed
+ * copies per kind, made on first use and shared by every spec of the kind. */
 static void measure(struct jit *j, enum runner how, const struct kernel_spec *s, const int8_t *t, const int8_t *x,
-                    int reps, size_t l2_budget, size_t dram_total, struct result out[R_COUNT])
+                    int reps, size_t l2_budget, size_t dram_total, struct km_copies copies[KIND_COUNT],
+                    struct result out[R_COUNT])
 {
 	struct error e;
-	kernel_fn fn = NULL;
+	struct km_kernel k = {*s, NULL, how == RUN_AVX2 ? call_avx2 : call_ref};
 	for (int r = 0; r < R_COUNT; r++) {
 		if (how == RUN_AVX2)
 			snprintf(out[r].spec, sizeof(out[r].spec), "hand-written AVX2 I2S (bench/avx2_ref.c)");
 		else {
-			struct kernel_spec ps = *s;
-			spec_format(&ps, out[r].spec, sizeof(out[r].spec));
+			spec_format(s, out[r].spec, sizeof(out[r].spec));
 			if (how == RUN_REF)
 				memcpy(out[r].spec, "ref   ", 6);
 		}
 	}
-	if (how == RUN_JIT) {
-		if (!(fn = jit_kernel(j, s, &e))) {
-			for (int r = 0; r < R_COUNT; r++)
-				snprintf(out[r].status, sizeof(out[r].status), "failed: %.80s", e.msg);
-			return;
-		}
+	if (how == RUN_JIT && !(k.fn = jit_kernel(j, s, &e))) {
+		for (int r = 0; r < R_COUNT; r++)
+			snprintf(out[r].status, sizeof(out[r].status), "failed: %.80s", e.msg);
+		return;
 	}
-	size_t row_bytes = pack_size(s) / (size_t)s->m;
-	int32_t step = s->bm > 0 ? s->bm : 1;
-	int32_t rows = (int32_t)(l2_budget / row_bytes) / step * step;
-	if (rows < step)
-		rows = step;
-	if (rows > s->m)
-		rows = s->m;
-	struct bench b;
-	bench_setup(&b, s, how, fn, 1, rows, t, x);
+	struct km_copies *c = &copies[s->kind];
+	if (!c->w)
+		km_copies_make(c, s, t, dram_total);
 	int slow = how == RUN_REF;
-	bench_time(&b, 1); /* warm */
-	out[R_L2].sec = bench_time(&b, slow ? 1 : reps);
-	bench_free(&b);
-	out[R_L2].bytes = (double)row_bytes * rows;
-	out[R_L2].weights = (double)rows * s->k * s->n;
+	for (int r = 0; r < R_COUNT; r++) {
+		out[r].bytes = (double)pack_size(s);
+		out[r].weights = (double)s->m * s->k * s->n;
+	}
+	out[R_L2].rows = km_l2_rows(s, l2_budget);
+	out[R_L2].sec = km_time_l2(&k, km_l2_copy(c), x, out[R_L2].rows, slow ? 1 : reps, NULL);
 	if (slow && s->n > 1) {
 		snprintf(out[R_DRAM].status, sizeof(out[R_DRAM].status),
 		         "skipped: the scalar reference at n=%d over > L3 of copies takes minutes", s->n);
 		return;
 	}
-	int copies = (int)((dram_total + pack_size(s) - 1) / pack_size(s));
-	bench_setup(&b, s, how, fn, copies, s->m, t, x);
-	if (!slow)
-		bench_time(&b, 1); /* page tables, and evicts the L2 slice */
-	out[R_DRAM].sec = bench_time(&b, slow ? 1 : 2);
-	bench_free(&b);
-	out[R_DRAM].bytes = (double)pack_size(s);
-	out[R_DRAM].weights = (double)s->m * s->k * s->n;
+	out[R_DRAM].sec = km_time_dram(&k, c, x, slow ? 1 : 3, slow ? 0 : 0.05, NULL);
+}
+
+/* frees a shape's copies */
+static void copies_free(struct km_copies copies[KIND_COUNT])
+{
+	for (int i = 0; i < KIND_COUNT; i++)
+		if (copies[i].w)
+			km_copies_free(&copies[i]);
 }
 
 static void write_csv(const char *path, int nshapes, const int32_t (*shapes)[2], double bw)
@@ -420,12 +384,14 @@ static const struct result *gen_result(int si, int ni, int r)
 static void print_targets(int nshapes, const int32_t (*shapes)[2], double bw)
 {
 	char reason[256];
-	printf("\nratios of G weights/s (L2 slices differ in rows between specs, so times are not compared;\n"
-	       "generated = tuned spec when one exists, else default spec):\n");
-	printf("| shape       | n  | res  | tuned/default | gen/avx2-ref | GEMM/GEMV per token |\n");
-	printf("|-------------|----|------|---------------|--------------|---------------------|\n");
+	printf("\nratios of G weights/s (= inverse ratios of the whole-matrix times above; generated = tuned\n"
+	       "spec when one exists, else default spec):\n");
+	printf("bw ceiling (n=1, DRAM) = best measured read bandwidth / the AVX2 reference's GB/s: the most any\n"
+	       "kernel can beat that reference by from DRAM; in brackets %% of that bandwidth: generated/avx2-ref.\n");
+	printf("| shape       | n  | res  | tuned/default | gen/avx2-ref | GEMM/GEMV per token | bw ceiling            |\n");
+	printf("|-------------|----|------|---------------|--------------|---------------------|-----------------------|\n");
 	double min_td = 1e30, min_ga = 1e30, min_gemm[R_COUNT] = {1e30, 1e30}, min_dram = 1e30, min_l2 = 1e30;
-	int any_tuned = 0;
+	int any_tuned = 0, n_ceiling = 0, n_below = 0;
 	const char *ga_where = "";
 	static char ga_buf[64], gemm_buf[R_COUNT][64], dram_buf[160], l2_buf[160];
 	double ga_avx2_gws = 0, ga_gen_gws = 0, gemm_gws[R_COUNT] = {0}, gemv_gws[R_COUNT] = {0}, dram_l2_gbs = 0, l2_ref_gws = 0;
@@ -435,12 +401,26 @@ static void print_targets(int nshapes, const int32_t (*shapes)[2], double bw)
 			for (int r = 0; r < R_COUNT; r++) {
 				const struct result *t = &results[si][ni][K_TUNED][r], *d = &results[si][ni][K_DEFAULT][r];
 				const struct result *a = &results[si][ni][K_AVX2][r], *g = gen_result(si, ni, r);
-				char td[32] = "not tuned", ga[32] = "n/a", gg[32] = "";
-				if (measured(t) && measured(d)) {
+				char td[32] = "not tuned", ga[32] = "n/a", gg[32] = "", ceil[32] = "";
+				if (same_as_default[si][ni] && measured(d)) {
+					any_tuned = 1;
+					snprintf(td, sizeof(td), "= default");
+					min_td = MIN(min_td, 1.0);
+				} else if (measured(t) && measured(d)) {
 					any_tuned = 1;
 					snprintf(td, sizeof(td), "%.2fx", gws(t) / gws(d));
 					if (gws(t) / gws(d) < min_td)
 						min_td = gws(t) / gws(d);
+				}
+				if (measured(a) && measured(g) && ni == 0 && r == R_DRAM) {
+					/* both stream their weights: the most any kernel can gain on the AVX2 reference
+					 * is the best measured bandwidth over the reference's */
+					double c = bw / gbs(a);
+					snprintf(ceil, sizeof(ceil), "%.2fx (%.0f%%/%.0f%%)", c, 100 * gbs(g) / bw, 100 * gbs(a) / bw);
+					if (gws(g) / gws(a) < 1.5 && c < 1.5)
+						n_ceiling++;
+					else if (gws(g) / gws(a) < 1.5)
+						n_below++;
 				}
 				if (measured(a) && measured(g)) {
 					snprintf(ga, sizeof(ga), "%.2fx", gws(g) / gws(a));
@@ -478,22 +458,23 @@ static void print_targets(int nshapes, const int32_t (*shapes)[2], double bw)
 				}
 				char shape[32];
 				snprintf(shape, sizeof(shape), "%dx%d", shapes[si][0], shapes[si][1]);
-				printf("| %-11s | %2d | %-4s | %13s | %12s | %19s |\n", shape, batches[ni], res_names[r], td, ga,
-				       gg);
+				printf("| %-11s | %2d | %-4s | %13s | %12s | %19s | %-21s |\n", shape, batches[ni], res_names[r], td,
+				       ga, gg, ceil);
 			}
 	printf("\ntargets (worst case over the shapes above):\n");
 	if (!any_tuned)
 		printf("  %-48s NOT MEASURED -- no tuned spec for this CPU (run `trit tune MODEL`)\n",
 		       "tuned >= default on every shape");
 	else {
-		snprintf(reason, sizeof(reason), "trit tune ranks specs on the whole matrix called repeatedly "
-		                                 "(L3-resident), split over the spec's threads; this bench runs one "
-		                                 "thread on L2 slices and on DRAM copies");
+		snprintf(reason, sizeof(reason), "tuned and default are measured the same way here and in trit tune "
+		                                 "(bench/kmeasure.h): noise between runs, or a table tuned under "
+		                                 "other load (re-run trit tune)");
 		verdict("tuned/default speed, worst shape", min_td, 1.0, "x", reason);
 	}
 	if (min_ga < 1e30) {
-		snprintf(reason, sizeof(reason), "at %s the AVX2 reference reaches %.1f G w/s, the generated %.1f", ga_where,
-		         ga_avx2_gws, ga_gen_gws);
+		snprintf(reason, sizeof(reason), "at %s the AVX2 reference reaches %.1f G w/s, the generated %.1f; "
+		         "DRAM GEMV below 1.5x: %d shape(s) where the bandwidth ceiling is below 1.5x, %d not",
+		         ga_where, ga_avx2_gws, ga_gen_gws, n_ceiling, n_below);
 		verdict("generated/avx2-ref speed, worst case", min_ga, 1.5, "x", reason);
 	} else
 		printf("  %-48s NOT MEASURED -- the AVX2 reference cannot run here\n", "generated/avx2-ref >= 1.5x");
@@ -540,6 +521,7 @@ static void bench_kind_tiers(struct jit *j, struct rng *rg, int nshapes, const i
 		snprintf(shape, sizeof(shape), "%dx%d", m, k);
 		int8_t *t, *x;
 		random_operands(rg, m, k, &t, &x);
+		struct km_copies copies[KIND_COUNT] = {{0}};
 		for (int kind = 0; kind < KIND_COUNT; kind++)
 			for (int ti = 0; ti < TIER_COUNT; ti++) {
 				struct result *out = kind_results[si][kind][ti];
@@ -558,14 +540,14 @@ static void bench_kind_tiers(struct jit *j, struct rng *rg, int nshapes, const i
 						snprintf(out[r].status, sizeof(out[r].status), "%s", why);
 				else
 					measure(j, ti < (int)COUNTOF(tiers) ? RUN_JIT : RUN_REF, &s, t, x, reps, l2_budget,
-					        dram_total, out);
+					        dram_total, copies, out);
 				const struct result *l2 = &out[R_L2], *dr = &out[R_DRAM];
 				printf("| %-11s | %-4s | %-10s | ", shape, kind_name((enum kernel_kind)kind), tier_name(ti));
 				if (!measured(l2) && !measured(dr))
 					printf("%s\n", l2->status);
 				else {
 					if (measured(l2))
-						printf("%7.0f | %10.1f | %7.2f | ", l2->weights / k, l2->sec * 1e6, gws(l2));
+						printf("%7d | %10.1f | %7.2f | ", l2->rows, l2->sec * 1e6, gws(l2));
 					else
 						printf("%-39.39s | ", l2->status);
 					if (measured(dr))
@@ -576,6 +558,7 @@ static void bench_kind_tiers(struct jit *j, struct rng *rg, int nshapes, const i
 				}
 				fflush(stdout);
 			}
+		copies_free(copies);
 		free(t);
 		free(x);
 	}
@@ -628,10 +611,13 @@ int bench_kernels_main(int argc, char **argv)
 	cpu_feature_string(cpu, feat, sizeof(feat));
 	printf("cpu: %s (%s); L2 %zu KiB, L3 %zu KiB\n", tune_host_cpu(), feat, cpu->l2 / 1024, cpu->l3 / 1024);
 	size_t bw_bytes = quick ? (size_t)16 << 20 : (size_t)512 << 20;
-	const char *how;
-	double bw = read_bandwidth(bw_bytes, 3, &how);
-	printf("single-thread read bandwidth (%zu MiB touched first, %s, best of 3): %.2f GB/s\n\n", bw_bytes >> 20, how,
-	       bw);
+	struct bandwidth bws;
+	read_bandwidth(bw_bytes, 3, &bws);
+	double bw = bws.best;
+	printf("single-thread read bandwidth (%zu MiB touched first, %s, best of 3 per prefetch distance): "
+	       "%.2f GB/s\n", bw_bytes >> 20, bws.how, bw);
+	printf("  best with software prefetch %zu KiB ahead; without software prefetch %.2f GB/s (%.0f%%)\n\n",
+	       bws.best_ahead / 1024, bws.no_prefetch, 100.0 * bws.no_prefetch / bw);
 
 	struct error e;
 	struct jit *j = jit_create(&e);
@@ -639,16 +625,19 @@ int bench_kernels_main(int argc, char **argv)
 		die("%s", e.msg);
 	struct rng rg;
 	rng_seed(&rg, 1);
-	size_t l3 = cpu->l3 ? cpu->l3 : ((size_t)32 << 20);
-	size_t l2_budget = (cpu->l2 ? cpu->l2 : (1 << 20)) / 2;
-	size_t dram_total = quick ? (size_t)4 << 20 : (l3 * 5 / 2 > ((size_t)256 << 20) ? l3 * 5 / 2 : (size_t)256 << 20);
+	size_t l2_budget = km_l2_budget(cpu);
+	size_t dram_total = quick ? (size_t)4 << 20 : km_dram_total(cpu);
 	const int32_t(*shapes)[2] = quick ? shapes_quick : shapes_2b4t;
 	int nshapes = quick ? (int)COUNTOF(shapes_quick) : (int)COUNTOF(shapes_2b4t);
-	printf("L2: rows [0, R) of the matrix, R the most whole row tiles whose packed weights fit in half of L2,\n"
-	       "called %d times after a warm-up (scalar reference: once); DRAM: cycling over copies of the whole\n"
-	       "matrix totalling %zu MiB (%s), best of 2 passes after a warm-up pass (scalar reference: 1 pass).\n"
-	       "Gw/s = weights x tokens per second; GB/s = packed weight bytes per second; %%bw = of the measured\n"
-	       "read bandwidth. tuned = tunedb_lookup's spec; default = the runtime's spec without tuning.\n\n",
+	printf("Measured by bench/kmeasure.h, the code `trit tune` ranks candidates with. L2: rows [0, R) of the\n"
+	       "matrix, R the most whole row tiles whose packed weights fit in half of L2, called %d times after\n"
+	       "a warm-up (scalar reference: once), the fastest kept; DRAM: calls cycling round-robin over copies\n"
+	       "of the whole matrix totalling %zu MiB (%s), fastest of 3 windows of >= 50 ms (scalar reference:\n"
+	       "1 window of 2 calls). us/call is per whole-matrix call (L2: the slice's time x m / R). tuned and\n"
+	       "default are measured alternately, twice each, the faster kept. Gw/s = weights x tokens per second;\n"
+	       "GB/s = packed weight bytes per second; %%bw = of the best measured read bandwidth. tuned =\n"
+	       "tunedb_lookup's spec (\"= default\" when it is the default spec: one measurement, ratio 1.00);\n"
+	       "default = the runtime's spec without tuning.\n\n",
 	       reps, dram_total >> 20, quick ? "--quick: NOT more than L3" : "> L3");
 	printf("| shape       | n  | kernel     | res  | us/call    | Gw/s    | GB/s    | %%bw    | spec\n");
 	printf("|-------------|----|------------|------|------------|---------|---------|--------|-----\n");
@@ -658,6 +647,7 @@ int bench_kernels_main(int argc, char **argv)
 		snprintf(shape, sizeof(shape), "%dx%d", m, k);
 		int8_t *t, *x;
 		random_operands(&rg, m, k, &t, &x);
+		struct km_copies copies[KIND_COUNT] = {{0}};
 		for (int ni = 0; ni < 2; ni++) {
 			int32_t n = batches[ni];
 			struct kernel_spec specs[K_COUNT];
@@ -689,14 +679,37 @@ int bench_kernels_main(int argc, char **argv)
 				for (int r = 0; r < R_COUNT; r++)
 					snprintf(results[si][ni][K_AVX2][r].status, sizeof(results[0][0][0][0].status), "%s",
 					         avx2_ref_available() ? "I2S cannot hold this shape" : "no AVX2 here");
-			for (int kk = 0; kk < K_COUNT; kk++) {
+			same_as_default[si][ni] = have[K_TUNED] && have[K_DEFAULT] && same_spec(&specs[K_TUNED], &specs[K_DEFAULT]);
+			if (same_as_default[si][ni])
+				have[K_TUNED] = 0;
+			/* tuned and default alternately, twice each (the machine's load drifts), then the refs */
+			for (int round = 0; round < 2; round++)
+				for (int kk = K_TUNED; kk <= K_DEFAULT; kk++) {
+					if (!have[kk])
+						continue;
+					struct result once[R_COUNT];
+					memset(once, 0, sizeof(once));
+					for (int r = 0; r < R_COUNT; r++)
+						once[r].sec = -1;
+					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total, copies, once);
+					for (int r = 0; r < R_COUNT; r++)
+						if (round == 0 || (measured(&once[r]) && once[r].sec < results[si][ni][kk][r].sec))
+							results[si][ni][kk][r] = once[r];
+				}
+			for (int kk = K_REF; kk < K_COUNT; kk++)
 				if (have[kk])
-					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total,
+					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total, copies,
 					        results[si][ni][kk]);
+			if (same_as_default[si][ni])
+				for (int r = 0; r < R_COUNT; r++) {
+					results[si][ni][K_TUNED][r] = results[si][ni][K_DEFAULT][r];
+					memcpy(results[si][ni][K_TUNED][r].spec, "= default", 10);
+				}
+			for (int kk = 0; kk < K_COUNT; kk++)
 				for (int r = 0; r < R_COUNT; r++)
 					print_row(shape, n, kk, r, &results[si][ni][kk][r], bw);
-			}
 		}
+		copies_free(copies);
 		free(t);
 		free(x);
 	}

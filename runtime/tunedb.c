@@ -149,6 +149,15 @@ static void put_str(struct out *o, const char *s)
 	put(o, "\"");
 }
 
+/* a positive time, else null */
+static void put_time(struct out *o, double t)
+{
+	if (t > 0)
+		put(o, "%.6e", t);
+	else
+		put(o, "null");
+}
+
 int tune_record_format(const struct tune_record *r, char *buf, size_t len)
 {
 	struct out o = {buf, len, 0, 0};
@@ -164,6 +173,15 @@ int tune_record_format(const struct tune_record *r, char *buf, size_t len)
 	put(&o, ",\"times\":[");
 	for (int i = 0; i < r->nreps && i < TUNE_MAX_REPS; i++)
 		put(&o, "%s%.6e", i ? "," : "", r->reps[i]);
+	put(&o, "],\"method\":");
+	put_str(&o, r->method);
+	put(&o, ",\"l2\":");
+	put_time(&o, r->l2);
+	put(&o, ",\"dram\":");
+	put_time(&o, r->dram);
+	put(&o, ",\"dram_times\":[");
+	for (int i = 0; i < r->ndram && i < TUNE_MAX_REPS; i++)
+		put(&o, "%s%.6e", i ? "," : "", r->dram_reps[i]);
 	put(&o, "],\"error\":");
 	if (r->error[0])
 		put_str(&o, r->error);
@@ -256,6 +274,34 @@ static int get_null(struct in *in)
 	return 0;
 }
 
+/* an array of numbers into v (at most TUNE_MAX_REPS kept), its length into *n */
+static int get_nums(struct in *in, double *v, int *n)
+{
+	*n = 0;
+	if (*in->p++ != '[')
+		return -1;
+	skip_ws(in);
+	if (*in->p == ']') {
+		in->p++;
+		return 0;
+	}
+	for (;;) {
+		double x;
+		skip_ws(in);
+		if (get_num(in, &x) < 0)
+			return -1;
+		if (*n < TUNE_MAX_REPS)
+			v[(*n)++] = x;
+		skip_ws(in);
+		if (*in->p == ']') {
+			in->p++;
+			return 0;
+		}
+		if (*in->p++ != ',')
+			return -1;
+	}
+}
+
 /* skips any value we do not know (strings, numbers, null, true/false, arrays of those) */
 static int skip_value(struct in *in)
 {
@@ -333,6 +379,8 @@ int tune_record_parse(const char *line, struct tune_record *r, struct error *e)
 			dst = r->llvm, dlen = sizeof r->llvm;
 		else if (!strcmp(name, "date"))
 			dst = r->date, dlen = sizeof r->date;
+		else if (!strcmp(name, "method"))
+			dst = r->method, dlen = sizeof r->method;
 		if (dst) {
 			rc = get_str(&in, dst, dlen);
 		} else if (!strcmp(name, "time")) {
@@ -342,28 +390,14 @@ int tune_record_parse(const char *line, struct tune_record *r, struct error *e)
 			seen |= F_ERROR;
 			rc = *in.p == 'n' ? get_null(&in) : get_str(&in, r->error, sizeof r->error);
 		} else if (!strcmp(name, "times")) {
-			if (*in.p++ != '[')
-				return errorf(e, "expected '[' after \"times\"");
-			skip_ws(&in);
-			if (*in.p == ']') {
-				in.p++;
-			} else {
-				for (;;) {
-					double v;
-					skip_ws(&in);
-					if (get_num(&in, &v) < 0)
-						return errorf(e, "expected a number in \"times\"");
-					if (r->nreps < TUNE_MAX_REPS)
-						r->reps[r->nreps++] = v;
-					skip_ws(&in);
-					if (*in.p == ']') {
-						in.p++;
-						break;
-					}
-					if (*in.p++ != ',')
-						return errorf(e, "expected ',' or ']' in \"times\"");
-				}
-			}
+			rc = get_nums(&in, r->reps, &r->nreps);
+		} else if (!strcmp(name, "dram_times")) {
+			rc = get_nums(&in, r->dram_reps, &r->ndram);
+		} else if (!strcmp(name, "l2") || !strcmp(name, "dram")) {
+			double *t = !strcmp(name, "l2") ? &r->l2 : &r->dram;
+			rc = *in.p == 'n' ? get_null(&in) : get_num(&in, t);
+			if (!(*t > 0))
+				*t = 0;
 		} else {
 			rc = skip_value(&in);
 		}
@@ -487,20 +521,60 @@ static int cmp_best(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+double tune_score(int32_t n, double l2, double dram)
+{
+	double wd = n == 1 ? 0.8 : 0.2;
+	return wd * dram + (1 - wd) * l2;
+}
+
+int tune_beats_default(int32_t n, double l2, double dram, double dl2, double ddram)
+{
+	return tune_score(n, l2, dram) <= (1 - TUNE_MARGIN) * tune_score(n, dl2, ddram) && l2 <= dl2 &&
+	       dram <= ddram;
+}
+
+/* a record derive_best may use: this CPU, this method, measured; its shape and spec into m/k/n/s */
+static int usable_record(const struct tune_record *x, const char *cpu, const char *features, int32_t *m,
+                         int32_t *k, int32_t *n, struct kernel_spec *s)
+{
+	if (x->error[0] || strcmp(x->cpu, cpu) || strcmp(x->features, features) || strcmp(x->method, TUNE_METHOD))
+		return 0;
+	if (!(x->l2 > 0) || !(x->dram > 0) || !(x->time > 0))
+		return 0;
+	if (tune_parse_shape_key(x->key, m, k, n) < 0 || spec_parse(x->config, s, NULL) < 0)
+		return 0;
+	return s->m == *m && s->k == *k && s->n == *n;
+}
+
+/* per key while deriving: the default's fastest l2 and dram over its records */
+struct derive_key {
+	double dl2, ddram;
+	int have_default;
+	struct kernel_spec def;
+};
+
+/* per (key, config) while deriving: the slowest l2 and dram over its records (a candidate must
+ * beat the default every time it was measured) */
+struct derive_cfg {
+	int key;        /* index into the keys */
+	const char *config;
+	struct kernel_spec s;
+	double l2, dram;
+	int nrec;
+};
+
 int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
                        struct tune_best **out)
 {
-	int nb = 0;
+	int nb = 0, nc = 0;
 	*out = n ? xcalloc((size_t)n, sizeof **out) : NULL;
+	struct derive_key *dk = n ? xcalloc((size_t)n, sizeof *dk) : NULL;
+	struct derive_cfg *dc = n ? xcalloc((size_t)n, sizeof *dc) : NULL;
 	for (int i = 0; i < n; i++) {
 		const struct tune_record *x = &r[i];
 		struct kernel_spec s;
 		int32_t m, k, nn;
-		if (x->error[0] || strcmp(x->cpu, cpu) || strcmp(x->features, features))
-			continue;
-		if (tune_parse_shape_key(x->key, &m, &k, &nn) < 0 || spec_parse(x->config, &s, NULL) < 0)
-			continue;
-		if (s.m != m || s.k != k || s.n != nn)
+		if (!usable_record(x, cpu, features, &m, &k, &nn, &s))
 			continue;
 		int j;
 		for (j = 0; j < nb && strcmp((*out)[j].key, x->key); j++)
@@ -512,19 +586,51 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 			(*out)[j].default_time = -1;
 			nb++;
 		}
-		struct tune_best *b = &(*out)[j];
-		if (b->time < 0 || x->time < b->time) {
-			b->time = x->time;
-			b->spec = s;
-		}
 		struct kernel_spec d;
-		if (tune_default_spec(m, k, nn, &d) == 0) {
-			char dt[256];
+		char dt[256] = "";
+		if (tune_default_spec(m, k, nn, &d) == 0)
 			spec_format(&d, dt, sizeof dt);
-			if (!strcmp(dt, x->config) && (b->default_time < 0 || x->time < b->default_time))
-				b->default_time = x->time;
+		if (!strcmp(dt, x->config)) {
+			struct derive_key *q = &dk[j];
+			q->dl2 = q->have_default ? MIN(q->dl2, x->l2) : x->l2;
+			q->ddram = q->have_default ? MIN(q->ddram, x->dram) : x->dram;
+			q->have_default = 1;
+			q->def = s;
+			continue;
+		}
+		int c;
+		for (c = 0; c < nc && (dc[c].key != j || strcmp(dc[c].config, x->config)); c++)
+			;
+		if (c == nc) {
+			dc[nc++] = (struct derive_cfg){j, x->config, s, x->l2, x->dram, 1};
+		} else {
+			dc[c].nrec++;
+			dc[c].l2 = MAX(dc[c].l2, x->l2);
+			dc[c].dram = MAX(dc[c].dram, x->dram);
 		}
 	}
+	for (int j = 0; j < nb; j++)
+		if (dk[j].have_default) {
+			struct kernel_spec *d = &dk[j].def;
+			(*out)[j].default_time = (*out)[j].time = tune_score(d->n, dk[j].dl2, dk[j].ddram);
+			(*out)[j].spec = *d;
+		}
+	/* the best-scoring candidate that beats the default (any, when the default was not measured) */
+	for (int c = 0; c < nc; c++) {
+		struct tune_best *b = &(*out)[dc[c].key];
+		struct derive_key *q = &dk[dc[c].key];
+		int32_t nn = dc[c].s.n;
+		double score = tune_score(nn, dc[c].l2, dc[c].dram);
+		if (q->have_default &&
+		    (dc[c].nrec < 2 || !tune_beats_default(nn, dc[c].l2, dc[c].dram, q->dl2, q->ddram)))
+			continue;
+		if (b->time < 0 || score < b->time) {
+			b->time = score;
+			b->spec = dc[c].s;
+		}
+	}
+	free(dk);
+	free(dc);
 	if (nb)
 		qsort(*out, (size_t)nb, sizeof **out, cmp_best);
 	return nb;

@@ -3,11 +3,15 @@
  * trit_cache_dir()/tune/records.jsonl is an append-only log, one JSON object per line and per
  * measurement:
  *   {"key":"m=2560,k=2560,n=1;cpu=<16 hex>","config":"kernel i2s m=2560 ...","time":1.2e-4,
- *    "times":[...],"error":null,"cpu":"<model name>","features":"avx2 ...","trit":"0.1",
- *    "llvm":"19.1.7","date":"2025-01-01T12:00:00Z"}
+ *    "times":[...],"method":"1t-l2+dram/1","l2":2.9e-5,"dram":1.6e-4,"dram_times":[...],
+ *    "error":null,"cpu":"<model name>","features":"avx2 ...","trit":"0.1","llvm":"19.1.7",
+ *    "date":"2025-01-01T12:00:00Z"}
  * The key names the shape only (every kind competes for it) plus the CPU signature (a hash of
- * the model name and the feature string). trit_cache_dir()/tune/best.tsv is derived from the
- * log: the fastest error-free record per key, for this CPU only.
+ * the model name and the feature string). l2 and dram are seconds per whole-matrix call measured
+ * by bench/kmeasure.h on one thread (the L2 reps in "times", the DRAM windows in "dram_times");
+ * time is their tune_score. trit_cache_dir()/tune/best.tsv is derived from the log, for this CPU
+ * and TUNE_METHOD only: per key the default spec (tune_default_spec), unless a candidate
+ * tune_beats_default; then the best-scoring such candidate.
  *
  * How the runtime uses it (runtime/kernels.c, before spec_default):
  *     struct kernel_spec s;
@@ -25,14 +29,22 @@
 #include "ir/ir.h"
 
 #define TUNE_MAX_REPS 32
+/* how records are measured; records of another method (older trit) are not compared */
+#define TUNE_METHOD "1t-l2+dram/1"
+/* a candidate replaces the default only when its score is at least this much lower */
+#define TUNE_MARGIN 0.03
 
 /* one measurement (one line of records.jsonl) */
 struct tune_record {
 	char key[96];        /* shape key + ";cpu=" + signature */
 	char config[256];    /* canonical spec text (spec_format) */
-	double time;         /* median seconds per call; < 0 when error is set */
+	double time;         /* tune_score(l2, dram); < 0 when error is set */
 	int nreps;
-	double reps[TUNE_MAX_REPS];
+	double reps[TUNE_MAX_REPS];       /* L2 reps, seconds per whole-matrix call */
+	char method[32];     /* TUNE_METHOD of the measuring trit ("" in older records) */
+	double l2, dram;     /* seconds per whole-matrix call, weights in L2 / from DRAM; 0 unknown */
+	int ndram;
+	double dram_reps[TUNE_MAX_REPS];  /* the DRAM windows */
 	char error[256];     /* "" when the candidate was measured */
 	char cpu[128];       /* model name from /proc/cpuinfo */
 	char features[256];  /* cpu_feature_string */
@@ -73,14 +85,24 @@ int tunedb_append(const char *path, const struct tune_record *r, struct error *e
  * A missing file is 0 records. Returns the count (*out malloc'd, may be NULL) or -1. */
 int tunedb_read(const char *path, struct tune_record **out, struct error *e);
 
+/* the figure candidates are ranked by, seconds: the decode GEMV (n = 1) streams its weights from
+ * DRAM in real use, so 0.8 dram + 0.2 l2; the prefill GEMM is compute-bound: 0.8 l2 + 0.2 dram */
+double tune_score(int32_t n, double l2, double dram);
+/* 1 when a candidate (l2, dram) may replace the default (dl2, ddram) at batch n: its score is at
+ * least TUNE_MARGIN lower and it is not slower in L2 nor from DRAM */
+int tune_beats_default(int32_t n, double l2, double dram, double dl2, double ddram);
 /* the spec the runtime picks without tuning: the first of i2s, tl2, tl1 that holds the shape,
  * at this CPU's best ISA, tiles from spec_default; -1 when no kind holds it */
 int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s);
 /* parses "m=..,k=..,n=.." (the start of a key); -1 when malformed */
 int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
-/* the best error-free record per key among those of this cpu/features, with the time of the
- * default spec (tune_default_spec) for that key when it was measured. Returns the count
- * (*out malloc'd, sorted by n, then m, then k) */
+/* per key, among the error-free TUNE_METHOD records of this cpu/features: the default spec
+ * (tune_default_spec) when it was measured and no candidate tune_beats_default, else the
+ * best-scoring candidate that does (any candidate when the default was not measured). The default
+ * counts with its fastest l2 and dram over its records, a candidate with its slowest, and it needs
+ * at least two records (trit tune measures its winner again): noise must not put a slower kernel in
+ * place of the default. default_time is the default's score. Returns the count (*out
+ * malloc'd, sorted by n, then m, then k) */
 int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
                        struct tune_best **out);
 /* writes best.tsv (atomically) */

@@ -1,6 +1,7 @@
 /* t_tunedb.c: tuning records — JSON round trip (escapes included), best-per-key derivation,
- * corrupt and truncated lines skipped, records of other CPUs ignored, best.tsv round trip and
- * the runtime lookup. */
+ * corrupt and truncated lines skipped, records of other CPUs and measuring methods ignored, the
+ * default kept unless a candidate beats it by the margin twice, best.tsv round trip and the
+ * runtime lookup. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@ static struct tune_record make(int32_t m, int32_t k, int32_t n, const char *cfg_
 	tune_key(m, k, n, cpu, feat, r.key, sizeof r.key);
 	snprintf(r.config, sizeof r.config, "kernel i2s m=%d k=%d n=%d %s", m, k, n, cfg_tail);
 	r.time = t;
+	snprintf(r.method, sizeof r.method, "%s", TUNE_METHOD);
+	r.l2 = r.dram = t;
+	r.ndram = 2;
+	r.dram_reps[0] = t;
+	r.dram_reps[1] = t * 1.5;
 	r.nreps = 3;
 	r.reps[0] = t * 1.1;
 	r.reps[1] = t;
@@ -45,6 +51,8 @@ TEST(record_round_trip)
 	CHECK_EQ_INT(q.nreps, 3);
 	CHECK(q.time > 1.2499e-4 && q.time < 1.2501e-4 && q.reps[2] > 1.12e-4 && q.reps[2] < 1.13e-4);
 	CHECK(q.error[0] == 0);
+	CHECK(!strcmp(q.method, TUNE_METHOD) && q.l2 == r.l2 && q.dram == r.dram && q.ndram == 2);
+	CHECK(q.dram_reps[1] > 1.87e-4 && q.dram_reps[1] < 1.88e-4);
 	/* an error record: time null, error text with a newline and a tab */
 	snprintf(r.error, sizeof r.error, "crashed: signal 11\n\tdetail");
 	CHECK(tune_record_format(&r, line, sizeof line) == 0);
@@ -179,14 +187,92 @@ TEST(default_time_is_found)
 	CHECK(spec_legal(&d, NULL) == 0);
 	char cfg[256];
 	spec_format(&d, cfg, sizeof cfg);
-	struct tune_record r[2];
+	struct tune_record r[3];
 	r[0] = make(2560, 2560, 1, tail_a, 4e-5, "c", "f");
 	snprintf(r[0].config, sizeof r[0].config, "%s", cfg);
 	r[1] = make(2560, 2560, 1, tail_b, 2e-5, "c", "f");
+	r[2] = r[1]; /* the winner's confirmation */
 	struct tune_best *b;
-	CHECK_EQ_INT(tunedb_derive_best(r, 2, "c", "f", &b), 1);
+	CHECK_EQ_INT(tunedb_derive_best(r, 3, "c", "f", &b), 1);
 	CHECK(b[0].time == 2e-5 && b[0].default_time == 4e-5);
 	free(b);
+	/* measured once only, the candidate does not displace the default */
+	CHECK_EQ_INT(tunedb_derive_best(r, 2, "c", "f", &b), 1);
+	CHECK(b[0].time == 4e-5 && !memcmp(&b[0].spec, &d, sizeof d));
+	free(b);
+}
+
+/* a record of the 2560x2560 GEMV with the given config tail (NULL: the default spec), l2 and dram */
+static struct tune_record rec_ld(const char *tail, double l2, double dram)
+{
+	struct tune_record r = make(2560, 2560, 1, tail ? tail : "", 1, "c", "f");
+	if (!tail) {
+		struct kernel_spec d;
+		tune_default_spec(2560, 2560, 1, &d);
+		spec_format(&d, r.config, sizeof r.config);
+	}
+	r.l2 = l2;
+	r.dram = dram;
+	r.time = tune_score(1, l2, dram);
+	return r;
+}
+
+/* the best spec's config for records r[0..n) (the only key) */
+static void best_config(const struct tune_record *r, int n, char *out, size_t len)
+{
+	struct tune_best *b;
+	snprintf(out, len, "(none)");
+	if (tunedb_derive_best(r, n, "c", "f", &b) == 1)
+		spec_format(&b[0].spec, out, len);
+	free(b);
+}
+
+TEST(default_kept_without_margin)
+{
+	CHECK(tune_score(1, 1.0, 2.0) > 1.79 && tune_score(1, 1.0, 2.0) < 1.81); /* GEMV: DRAM counts */
+	CHECK(tune_score(64, 1.0, 2.0) > 1.19 && tune_score(64, 1.0, 2.0) < 1.21); /* GEMM: L2 counts */
+	CHECK(tune_beats_default(1, 0.9, 0.9, 1.0, 1.0));
+	CHECK(!tune_beats_default(1, 0.99, 0.99, 1.0, 1.0));           /* 1 % is noise */
+	CHECK(!tune_beats_default(1, 1.01, 0.5, 1.0, 1.0));            /* slower in L2 */
+	CHECK(!tune_beats_default(64, 0.5, 1.01, 1.0, 1.0));           /* slower from DRAM */
+	char def[256], got[256];
+	struct tune_record d0 = rec_ld(NULL, 1e-5, 1e-5);
+	struct tune_record r[8];
+	int n = 0;
+	r[n++] = d0;
+	snprintf(def, sizeof def, "%s", d0.config);
+	/* within the margin, twice: the default stays */
+	r[n++] = rec_ld(tail_a, 0.99e-5, 0.99e-5);
+	r[n++] = rec_ld(tail_a, 0.98e-5, 0.99e-5);
+	best_config(r, n, got, sizeof got);
+	CHECKF(!strcmp(got, def), "got %s", got);
+	/* much faster from DRAM but slower in L2: the default stays */
+	r[n++] = rec_ld(tail_b, 1.05e-5, 0.5e-5);
+	r[n++] = rec_ld(tail_b, 1.05e-5, 0.5e-5);
+	best_config(r, n, got, sizeof got);
+	CHECKF(!strcmp(got, def), "got %s", got);
+	/* fast once, slow in its second measurement: its slower figures count */
+	const char *tail_c = "isa=avx2 bm=32 bk=256 rb=4 unroll=1 prefetch=4096 threads=1";
+	r[n++] = rec_ld(tail_c, 0.5e-5, 0.5e-5);
+	best_config(r, n, got, sizeof got);
+	CHECKF(!strcmp(got, def), "got %s (measured once)", got);
+	r[n++] = rec_ld(tail_c, 0.5e-5, 1.2e-5);
+	best_config(r, n, got, sizeof got);
+	CHECKF(!strcmp(got, def), "got %s", got);
+	/* 5 % faster in both, twice: it replaces the default */
+	const char *tail_e = "isa=avx2 bm=32 bk=256 rb=4 unroll=2 prefetch=8192 threads=1";
+	r[n++] = rec_ld(tail_e, 0.95e-5, 0.95e-5);
+	CHECK(n == 8);
+	struct tune_record r2[9];
+	memcpy(r2, r, sizeof r);
+	r2[8] = rec_ld(tail_e, 0.94e-5, 0.95e-5);
+	best_config(r2, 9, got, sizeof got);
+	CHECKF(strstr(got, "prefetch=8192") != NULL, "got %s", got);
+	/* records of an older measuring method are not compared, however fast */
+	for (int i = 1; i < 9; i++)
+		snprintf(r2[i].method, sizeof r2[i].method, "%s", "");
+	best_config(r2, 9, got, sizeof got);
+	CHECKF(!strcmp(got, def), "got %s", got);
 }
 
 TEST(lookup_uses_best_tsv_of_this_cpu)
