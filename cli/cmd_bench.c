@@ -11,7 +11,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: trit bench [-m FILE] [-p N] [-n N] [-r N] [-t LIST] [--kernel KIND]\n"
+	fprintf(f, "usage: trit bench [-m FILE] [-p N] [-n N] [-r N] [-t LIST] [--kernel KIND] [--lm-head LIST]\n"
 	           "       trit bench --kernels ...   (per-kernel benchmarks)\n\n"
 	           "Whole-model throughput in the style of llama-bench: prompt processing of N tokens (ppN,\n"
 	           "batched) and generation of N tokens one at a time (tgN), mean +/- standard deviation over\n"
@@ -21,7 +21,9 @@ static void usage(FILE *f)
 	           "  -n N           generated tokens (default 64; 0 = skip)\n"
 	           "  -r N           repetitions (default 5)\n"
 	           "  -t LIST        thread counts, e.g. 1,2 (default: physical cores)\n"
-	           "  --kernel KIND  auto, i2s, tl1, tl2 or ref\n");
+	           "  --kernel KIND  auto, i2s, tl1, tl2 or ref\n"
+	           "  --lm-head LIST output layer types to measure: file (the file's type), q8 (int8 rows);\n"
+	           "                 default file,q8\n");
 }
 
 /* tokens/s of one repetition of ppN (gen = 0) or tgN (gen = 1) */
@@ -41,7 +43,8 @@ static double one_rep(struct session *s, const int32_t *toks, int n, int gen, fl
 	return dt > 0 ? n / dt : 0;
 }
 
-static void print_row(const struct session *s, const char *desc, double size_mib, double params, int threads,
+static void print_row(const struct session *s, const char *desc, double size_mib, double params, const char *head,
+                      int threads,
                       const char *test, const double *v, int reps)
 {
 	double mean = 0, sd = 0;
@@ -57,8 +60,8 @@ static void print_row(const struct session *s, const char *desc, double size_mib
 		snprintf(kern, sizeof(kern), "dense-ref");
 	else
 		snprintf(kern, sizeof(kern), "%s/%s%s", kind_name(h->spec.kind), isa_name(h->spec.isa), h->fn ? "" : "-ref");
-	printf("| %-28s | %9.2f MiB | %8.2f M | %-14s | %7d | %6s | %10.2f ± %.2f |\n", desc, size_mib, params / 1e6, kern,
-	       threads, test, mean, sd);
+	printf("| %-28s | %9.2f MiB | %8.2f M | %-14s | %-6s | %7d | %6s | %10.2f ± %.2f |\n", desc, size_mib, params / 1e6,
+	       kern, head, threads, test, mean, sd);
 	fflush(stdout);
 }
 
@@ -74,7 +77,7 @@ int cmd_bench(int argc, char **argv)
 		}
 	struct run_opts o;
 	run_opts_default(&o);
-	int pp = 128, tg = 64, reps = 5, nthreads = 0, threads[16];
+	int pp = 128, tg = 64, reps = 5, nthreads = 0, threads[16], nheads = 2, heads[2] = {0, 1};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -101,6 +104,17 @@ int cmd_bench(int argc, char **argv)
 					break;
 				p = end + 1;
 			}
+		} else if (!strcmp(a, "--lm-head")) {
+			if (i + 1 >= argc)
+				die("bench: option '--lm-head' needs a value");
+			char *list = argv[++i], *copy = xstrdup(list), *save = NULL;
+			nheads = 0;
+			for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				if (nheads == 2 || lm_head_parse(tok, &heads[nheads++]) < 0)
+					die("bench: --lm-head expects file, q8 or file,q8, got '%s'", list);
+			free(copy);
+			if (!nheads)
+				die("bench: --lm-head expects file, q8 or file,q8, got '%s'", list);
 		} else if (!run_opts_parse_one(&o, argc, argv, &i)) {
 			die("bench: unknown option '%s' (see 'trit bench --help')", a);
 		}
@@ -108,12 +122,13 @@ int cmd_bench(int argc, char **argv)
 	if (!nthreads)
 		threads[nthreads++] = 0;
 
-	printf("| %-28s | %13s | %10s | %-14s | %7s | %6s | %17s |\n", "model", "size", "params", "kernel", "threads", "test",
-	       "t/s");
-	printf("| %.28s | %.12s: | %.9s: | %.14s | %.6s: | %.5s: | %.16s: |\n", "-----------------------------",
-	       "--------------", "-----------", "---------------", "--------", "-------", "------------------");
-	for (int ti = 0; ti < nthreads; ti++) {
-		o.threads = threads[ti];
+	printf("| %-28s | %13s | %10s | %-14s | %-6s | %7s | %6s | %17s |\n", "model", "size", "params", "kernel", "output",
+	       "threads", "test", "t/s");
+	printf("| %.28s | %.12s: | %.9s: | %.14s | %.6s | %.6s: | %.5s: | %.16s: |\n", "-----------------------------",
+	       "--------------", "-----------", "---------------", "--------", "--------", "-------", "------------------");
+	for (int run = 0; run < nthreads * nheads; run++) {
+		o.threads = threads[run / nheads];
+		o.lm_head_q8 = heads[run % nheads];
 		struct session s;
 		session_open(&s, &o, 0);
 		if (pp + tg > s.fwd.n_ctx)
@@ -128,6 +143,7 @@ int cmd_bench(int argc, char **argv)
 		const struct gguf_tensor *q = gguf_find_tensor(&s.model.g, "blk.0.ffn_down.weight");
 		const char *tn = q ? ggml_type_name(q->type) : NULL;
 		snprintf(desc, sizeof(desc), "%.14s %s %s", s.model.d.name, s.model.d.arch, tn ? tn : "?");
+		const char *head = s.model.head_q8.w ? "q8" : ggml_type_name(s.model.output->type);
 		int nt = MAX(pp, tg);
 		int32_t *toks = xmalloc((size_t)MAX(nt, 1) * sizeof(int32_t));
 		struct rng r;
@@ -143,7 +159,7 @@ int cmd_bench(int argc, char **argv)
 				v[i] = one_rep(&s, toks, pp, 0, logits);
 			char test[32];
 			snprintf(test, sizeof(test), "pp%d", pp);
-			print_row(&s, desc, bytes / 1048576.0, params, th, test, v, reps);
+			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps);
 		}
 		if (tg > 0) {
 			one_rep(&s, toks, MIN(tg, 4), 1, logits);
@@ -151,7 +167,7 @@ int cmd_bench(int argc, char **argv)
 				v[i] = one_rep(&s, toks, tg, 1, logits);
 			char test[32];
 			snprintf(test, sizeof(test), "tg%d", tg);
-			print_row(&s, desc, bytes / 1048576.0, params, th, test, v, reps);
+			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps);
 		}
 		free(v);
 		free(logits);

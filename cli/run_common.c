@@ -96,6 +96,10 @@ int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i)
 		const char *v = need_value(argc, argv, i);
 		if (kernel_choice_parse(v, &o->kernel) < 0)
 			die("option '--kernel': unknown kind '%s' (expected auto, i2s, tl1, tl2 or ref)", v);
+	} else if (IS("--lm-head")) {
+		const char *v = need_value(argc, argv, i);
+		if (lm_head_parse(v, &o->lm_head_q8) < 0)
+			die("option '--lm-head': unknown output layer type '%s' (expected file or q8)", v);
 	} else if (IS("--cache-type-k", "-ctk", "--kv-type")) {
 		const char *v = need_value(argc, argv, i);
 		if (!strcmp(v, "f16"))
@@ -118,6 +122,15 @@ int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+int lm_head_parse(const char *s, int *q8)
+{
+	if (!strcmp(s, "file") || !strcmp(s, "q8")) {
+		*q8 = !strcmp(s, "q8");
+		return 0;
+	}
+	return -1;
+}
+
 void run_opts_help(FILE *f)
 {
 	fprintf(f,
@@ -135,6 +148,7 @@ void run_opts_help(FILE *f)
 	        "  --repeat-penalty X       repetition penalty (default 1.0 = off)\n"
 	        "  --repeat-last-n N        tokens the penalty looks back over (default 64)\n"
 	        "  --kernel KIND            auto, i2s, tl1, tl2 or ref (the portable reference kernels)\n"
+	        "  --lm-head TYPE           output layer: file (its type in the file, default) or q8 (int8 rows)\n"
 	        "  -ub, --ubatch-size N     prompt tokens per GEMM call (default 64)\n"
 	        "  -ctk, --cache-type-k T   KV cache type: f16 (default) or f32\n"
 	        "  -cnv, --conversation     chat mode (same as 'trit chat')\n"
@@ -203,6 +217,7 @@ void session_open(struct session *s, const struct run_opts *o, int need_tok)
 	model_options_default(&mo);
 	mo.kernel = o->kernel;
 	mo.tile = o->tile;
+	mo.lm_head_q8 = o->lm_head_q8;
 	struct error e;
 	double t0 = now_seconds();
 	if (access(path, R_OK) != 0)

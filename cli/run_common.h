@@ -21,6 +21,7 @@ struct run_opts {
 	int threads;             /* -t, 0 = physical cores */
 	int tile;                /* --ubatch: tokens per GEMM call */
 	int no_perf, cnv, kv_f32, no_display_prompt, ignore_eos;
+	int lm_head_q8;          /* --lm-head q8 */
 	enum kernel_choice kernel;
 	struct sampler_params sp;
 };
@@ -41,6 +42,8 @@ int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i);
 /* parses a whole command line of shared options; prints usage and returns 1 on -h/--help, dies
  * naming cmd on an unknown option, else returns 0 */
 int run_opts_parse_all(struct run_opts *o, int argc, char **argv, const char *cmd, void (*usage)(FILE *));
+/* parses an --lm-head value: "file" (*q8 = 0) or "q8" (*q8 = 1); -1 when unknown */
+int lm_head_parse(const char *s, int *q8);
 /* the help text of the shared options */
 void run_opts_help(FILE *f);
 /* the model path: -m, else $TRIT_MODEL, else the demo model (created on first use, with a note) */

@@ -405,6 +405,10 @@ static void job_lm_head(const struct job *j, int ith, int nth)
 	float *buf = f->rowbuf + (size_t)ith * (size_t)MAX(m->d.n_embd, m->d.n_ff);
 	long lo, hi;
 	tp_split(V, 16, ith, nth, &lo, &hi);
+	if (m->head_q8.w) {
+		lmhead_q8_rows(&m->head_q8, f->xq, f->xs, j->n, lo, hi, j->logits, V);
+		return;
+	}
 	for (long r = lo; r < hi; r++) {
 		float *dst = j->logits + r;
 		if (out->type == GGML_TYPE_F16) {
@@ -547,8 +551,11 @@ static void run_chunk(struct forward *f, const int32_t *tokens, int n, float *ou
 	if (!out || first_logit >= n)
 		return;
 	int nl = n - first_logit;
-	for (int t = 0; t < nl; t++)
+	for (int t = 0; t < nl; t++) {
 		rms_norm(f->x + (first_logit + t) * E, E, m->output_norm, m->d.rms_eps, f->att + t * E);
+		if (m->head_q8.w)
+			f->xs[t] = quantize_act(f->att + t * E, E, f->xq + t * E);
+	}
 	struct job j = {.kind = JOB_LM_HEAD, .f = f, .n = nl, .hidden = f->att, .logits = out};
 	tp_run(f->tp, run_job, &j);
 }

@@ -309,6 +309,8 @@ static int model_load_inner(struct model *m, const char *path, const struct mode
 	} else {
 		m->output = m->tok_embd;
 	}
+	if (o->lm_head_q8 && lmhead_q8_build(&m->head_q8, m->output, d->n_vocab, d->n_embd, e) < 0)
+		return -1;
 	if (!(m->output_norm = load_vector(m, gguf_find_tensor(&m->g, "output_norm.weight"), "output_norm.weight",
 	                                   d->n_embd, e)))
 		return -1;
@@ -370,6 +372,7 @@ void model_free(struct model *m)
 	}
 	free(m->output_norm);
 	free(m->rope_freqs);
+	lmhead_q8_free(&m->head_q8);
 	kprov_free(&m->kp);
 	if (m->g_open)
 		gguf_close(&m->g);

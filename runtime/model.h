@@ -9,6 +9,7 @@
 #include "ir/ir.h"
 #include "runtime/gguf.h"
 #include "runtime/kernels.h"
+#include "runtime/lmhead.h"
 
 #define BITLINEAR_MAX_PARTS 3
 
@@ -37,6 +38,7 @@ struct model_options {
 	enum kernel_choice kernel; /* --kernel */
 	int tile;                  /* tokens per GEMM call in prefill (e.g. 64) */
 	int quiet;                 /* no progress/kernel notes on stderr */
+	int lm_head_q8;            /* --lm-head q8: the output layer as int8 rows (else the file's type) */
 };
 
 struct model {
@@ -49,6 +51,7 @@ struct model {
 	float *rope_freqs; /* head_dim/2 frequency divisors from rope_freqs.weight, or NULL */
 	float *output_norm;
 	const struct gguf_tensor *tok_embd, *output; /* output == tok_embd when tied */
+	struct lmhead_q8 head_q8;                    /* head_q8.w != NULL: logits from these int8 rows */
 	struct layer *layers;
 	int tile;
 	struct kernel_provider kp;

@@ -40,12 +40,12 @@ for cmd in mkmodel run; do
 	fi
 done
 
-# one_case NAME MODEL.trit TYPE SEED "MKMODEL OPTIONS" ["RUN OPTIONS" [KV_TYPE]]: makes the model
+# one_case NAME MODEL.trit TYPE SEED "MKMODEL OPTIONS" ["RUN OPTIONS" [KV_TYPE [LM_HEAD]]]: makes the model
 # and trit's dump, and adds the case to the manifest the reference checks in one process at the end
 # (option strings are split on spaces)
 : >"$tmp/manifest"
 one_case() {
-	name=$1 desc=$srcdir/models/$2 type=$3 seed=$4 mkopts=$5 runopts=${6:-} kvtype=${7:-f16}
+	name=$1 desc=$srcdir/models/$2 type=$3 seed=$4 mkopts=$5 runopts=${6:-} kvtype=${7:-f16} head=${8:-file}
 	if [ ! -f "$desc" ]; then
 		fail "$name: model description $desc is missing"
 		return
@@ -62,7 +62,7 @@ one_case() {
 		fail "$name: trit run --dump-logits failed: $(tail -n 1 "$tmp/out")"
 		return
 	fi
-	echo "$name $tmp/$name.gguf $tmp/$name.bin $kvtype" >>"$tmp/manifest"
+	echo "$name $tmp/$name.gguf $tmp/$name.bin $kvtype $head" >>"$tmp/manifest"
 }
 
 small="--layers 2 --embd 256 --ffn 512 --heads 4 --vocab 320"
@@ -86,6 +86,10 @@ done
 # untied output.weight in a K-quant, and an F32 KV cache (the reference then keeps K and V in F32)
 one_case "llama3-small-output-q6_k-kv-f32" llama3-8b-1.58.trit i2_s 16 "$small --kv-heads 2 --embd-type q6_k" \
 	"-ctk f32" f32
+# the int8 output layer (--lm-head q8), tied F16 and untied Q6_K, prefill and thread counts
+one_case "bitnet-b1.58-tiny-lm-head-q8" tiny.trit i2_s 17 "" "--lm-head q8" f16 q8
+one_case "llama3-small-lm-head-q8-t1" llama3-8b-1.58.trit tq2_0 18 "$small --kv-heads 2 --embd-type q6_k" \
+	"--lm-head q8 -t 1" f16 q8
 
 if [ -s "$tmp/manifest" ]; then
 	"$python" "$ref/compare.py" --tokens "$tokens" --tol 1e-3 --manifest "$tmp/manifest" || fails=$((fails + 1))

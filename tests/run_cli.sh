@@ -80,6 +80,7 @@ bad "unknown flag" run -m "$tmp/m.gguf" --frobnicate
 bad "prompt longer than context" run -m "$tmp/m.gguf" -c 8 -p "one two three four five six seven eight nine ten eleven"
 bad "token out of range" run -m "$tmp/m.gguf" --tokens 1,99999 -n 0
 bad "bad kernel" run -m "$tmp/m.gguf" --kernel avx9 -p hi
+bad "bad lm-head" run -m "$tmp/m.gguf" --lm-head q4 -p hi
 bad "no prompt" run -m "$tmp/m.gguf"
 head -c 1000 "$tmp/m.gguf" >"$tmp/trunc.gguf"
 bad "truncated model" run -m "$tmp/trunc.gguf" -p hi

@@ -42,11 +42,11 @@ def compare(ref, got, tol):
 	return True, detail
 
 
-def run_case(name, model_path, tokens, logits_path, tol, kv_type):
+def run_case(name, model_path, tokens, logits_path, tol, kv_type, head="file"):
 	"""Compares one dump; prints its PASS/FAIL line and returns True on PASS."""
 	try:
 		model = forward.Model(model_path)
-		ref = model.forward(tokens, kv_f16=kv_type == "f16").astype(np.float64)
+		ref = model.forward(tokens, kv_f16=kv_type == "f16", lm_head_q8=head == "q8").astype(np.float64)
 		got = np.fromfile(logits_path, dtype="<f4")
 		if got.size == ref.size:
 			got = got.reshape(ref.shape)
@@ -65,17 +65,18 @@ def main():
 	ap.add_argument("--logits")
 	ap.add_argument("--tol", type=float, default=1e-3)
 	ap.add_argument("--kv-type", choices=("f16", "f32"), default="f16", help="trit's KV cache type (-ctk)")
-	ap.add_argument("--manifest", help='many cases, one per line: "NAME MODEL LOGITS KV_TYPE"')
+	ap.add_argument("--lm-head", choices=("file", "q8"), default="file", help="trit's --lm-head")
+	ap.add_argument("--manifest", help='many cases, one per line: "NAME MODEL LOGITS KV_TYPE [LM_HEAD]"')
 	a = ap.parse_args()
 	tokens = [int(t) for t in a.tokens.split(",")]
 	if a.manifest:
 		with open(a.manifest) as f:
 			cases = [line.split() for line in f if line.strip()]
 	elif a.name and a.model and a.logits:
-		cases = [(a.name, a.model, a.logits, a.kv_type)]
+		cases = [(a.name, a.model, a.logits, a.kv_type, a.lm_head)]
 	else:
 		ap.error("give --name, --model and --logits, or --manifest")
-	results = [run_case(n, m, tokens, lg, a.tol, kv) for n, m, lg, kv in cases]
+	results = [run_case(c[0], c[1], tokens, c[2], a.tol, c[3], c[4] if len(c) > 4 else "file") for c in cases]
 	sys.stdout.flush()
 	return 0 if all(results) else 1
 

@@ -150,9 +150,10 @@ class Model:
 				L["ffn_sub_norm"] = vec(p + "ffn_sub_norm.weight")
 			self.layers.append(L)
 
-	def forward(self, tokens, kv_f16=True):
+	def forward(self, tokens, kv_f16=True, lm_head_q8=False):
 		"""Logits (T, n_vocab) float32 after each position of one batched prefill from position 0;
-		kv_f16 rounds K and V to float16 as an F16 KV cache does."""
+		kv_f16 rounds K and V to float16 as an F16 KV cache does; lm_head_q8 applies the output layer
+		as trit's --lm-head q8 does (rows and hidden states int8 absmax-quantized, exact integer dots)."""
 		tokens = np.asarray(tokens, dtype=np.int64)
 		if np.any(tokens < 0) or np.any(tokens >= self.n_vocab):
 			raise ValueError("token id outside the vocabulary of %d" % self.n_vocab)
@@ -187,4 +188,10 @@ class Model:
 				m = rmsnorm(m, L["ffn_sub_norm"], self.eps)
 			x = (x + bitlinear(m, L["ffn_down"])).astype(F32)
 		y = rmsnorm(x, self.output_norm, self.eps)
+		if lm_head_q8:
+			qw, sw = quantize_act(self.output)
+			qy, sy = quantize_act(y)
+			acc = qy.astype(np.float64) @ qw.T.astype(np.float64)  # exact
+			inv = (F32(1) / sw).astype(F32)
+			return (acc.astype(F32) * (inv[None, :] / sy[:, None]).astype(F32)).astype(F32)
 		return (y @ self.output.T).astype(F32)
