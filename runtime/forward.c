@@ -332,13 +332,20 @@ static void job_linear(const struct job *j, int ith, int nth)
 		float alpha = b->alpha[p];
 		for (int t = 0; t < j->n && r0 < r1; t++) {
 			const int32_t *acc = f->acc + (int64_t)t * b->m;
-			float *out = j->out + t * j->ldout, s = f->xs[t];
-			for (long r = r0; r < r1; r++) {
-				float v = dequant_out(acc[r], alpha, s);
-				if (b->bias)
-					v += b->bias[r];
-				out[r] = j->add ? out[r] + v : v;
-			}
+			float *out = j->out + t * j->ldout, scale = alpha / f->xs[t]; /* dequant_out's one multiply */
+			/* one simple loop per case so that the compiler vectorizes each */
+			if (b->bias && j->add)
+				for (long r = r0; r < r1; r++)
+					out[r] += (float)acc[r] * scale + b->bias[r];
+			else if (b->bias)
+				for (long r = r0; r < r1; r++)
+					out[r] = (float)acc[r] * scale + b->bias[r];
+			else if (j->add)
+				for (long r = r0; r < r1; r++)
+					out[r] += (float)acc[r] * scale;
+			else
+				for (long r = r0; r < r1; r++)
+					out[r] = (float)acc[r] * scale;
 		}
 		pstart = pend;
 	}
