@@ -22,12 +22,14 @@ static void usage(FILE *f)
 	           "       trit tune --show\n"
 	           "  Searches kind, ISA tier and tile parameters for every BitLinear shape of the model and\n"
 	           "  every batch size, measuring each candidate (compiled and checked bit-exact in a child\n"
-	           "  process); the fastest per shape is used by later runs on this CPU.\n"
+	           "  process) on one thread with weights in L2 and from DRAM, as 'trit bench --kernels' does.\n"
+	           "  Later runs on this CPU use the default spec unless a candidate beat it by 3 %% twice\n"
+	           "  (GEMV ranked mostly by its DRAM time, GEMM by its L2 time) and is slower in neither.\n"
 	           "  --budget   seconds for the whole run (default 60); Ctrl-C stops early, keeping results\n"
 	           "  --batch    batch classes: 1 = token generation, the prefill tile (default 1,64)\n"
 	           "  --kinds    kernel kinds to consider (default i2s,tl1,tl2)\n"
 	           "  --timeout  seconds one candidate may take (default 20)\n"
-	           "  --reps     timed repetitions per candidate, median kept (default 5)\n"
+	           "  --reps     N: 4N L2 calls and (N+1)/2 DRAM windows per candidate, fastest kept (default 5)\n"
 	           "  --show     print the tuned table for this CPU (records from other CPUs are ignored)\n"
 	           "  Records: $TRIT_CACHE_DIR/tune/records.jsonl (one JSON line per measurement) and the\n"
 	           "  derived best.tsv.\n");
@@ -76,8 +78,13 @@ static int show(void)
 			snprintf(def, sizeof def, "%.4f", b[i].default_time * 1e3);
 			snprintf(speed, sizeof speed, "x%.2f", b[i].default_time / b[i].time);
 		}
-		printf("%-12s %5d %10.4f %10.1f %10s %8s  %s\n", shape, s->n, b[i].time * 1e3,
-		       (double)s->m * s->k * s->n / b[i].time * 1e-9, def, speed, spec + strlen("kernel "));
+		struct kernel_spec d;
+		char dspec[256] = "";
+		if (tune_default_spec(s->m, s->k, s->n, &d) == 0)
+			spec_format(&d, dspec, sizeof dspec);
+		printf("%-12s %5d %10.4f %10.1f %10s %8s  %s%s\n", shape, s->n, b[i].time * 1e3,
+		       (double)s->m * s->k * s->n / b[i].time * 1e-9, def, speed, spec + strlen("kernel "),
+		       !strcmp(dspec, spec) ? " (= default)" : "");
 	}
 	free(b);
 	return 0;

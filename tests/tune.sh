@@ -1,6 +1,7 @@
 #!/bin/sh
 # tune.sh: `trit tune` end to end on models/tiny.trit with short budgets: finishes within its
-# budget, writes records.jsonl and best.tsv, --show prints the table, a second run appends, an
+# budget, writes records.jsonl (with the L2 and DRAM figures) and best.tsv, every key measures the
+# default spec, --show prints the table, a second run appends, an
 # injected child crash is recorded and the run goes on, records of another CPU are ignored, and
 # SIGINT stops a run keeping what it measured.
 set -u
@@ -44,10 +45,22 @@ grep -q "^m=256,k=256,n=1;cpu=[0-9a-f]*	" "$best" && grep -q ",n=64;cpu=" "$best
 	pass best_tsv_written || fail best_tsv_written "$(cat "$best" 2>&1)"
 grep -q "^m=256 k=256 n=1: .* measured, best kernel" "$tmp/out1" && pass one_line_per_shape ||
 	fail one_line_per_shape "$(cat "$tmp/out1")"
+# every key measured the default spec: it won ("= default") or the winner is compared with it
+keys=$(grep -c "^m=[0-9]* k=[0-9]* n=[0-9]*: .* measured, best kernel" "$tmp/out1")
+withdef=$(grep -c -E "^m=[0-9]+ k=[0-9]+ n=[0-9]+: .* measured, best kernel .*(\(= default\)|, default L2 )" "$tmp/out1")
+[ "$keys" -gt 0 ] && [ "$keys" -eq "$withdef" ] && pass default_measured_for_every_key ||
+	fail default_measured_for_every_key "$withdef of $keys: $(cat "$tmp/out1")"
+grep -q '"method":"1t-l2+dram/1","l2":[0-9]' "$rec" && pass records_carry_l2_dram ||
+	fail records_carry_l2_dram "$(head -n 2 "$rec")"
 
 "$trit" tune --show >"$tmp/show" 2>&1
 [ $? -eq 0 ] && grep -q "^shape  *batch  *time_ms  *Gweights/s" "$tmp/show" && grep -q "^256x256  *1 " "$tmp/show" &&
 	grep -Eq "^[0-9]+x[0-9]+ +64 " "$tmp/show" && pass show_table || fail show_table "$(cat "$tmp/show")"
+# every row knows the default's time (it is always measured); a winner that is the default says so
+awk '/^[0-9]+x[0-9]+ / && $5 == "-" { bad = 1 } END { exit bad }' "$tmp/show" && pass show_default_times ||
+	fail show_default_times "$(cat "$tmp/show")"
+awk '/^[0-9]+x[0-9]+ / && / \(= default\)$/ && $6 != "x1.00" { bad = 1 } END { exit bad }' "$tmp/show" &&
+	pass show_default_winner_is_x1 || fail show_default_winner_is_x1 "$(cat "$tmp/show")"
 
 # a second run appends to the log
 "$trit" tune "$src/models/tiny.trit" --budget 3 --batch 1 --kinds i2s >"$tmp/out2" 2>&1
