@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/rng.h"
+#include "bench/membw.h"
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/run_common.h"
@@ -15,7 +16,9 @@ static void usage(FILE *f)
 	           "       trit bench --kernels ...   (per-kernel benchmarks)\n\n"
 	           "Whole-model throughput in the style of llama-bench: prompt processing of N tokens (ppN,\n"
 	           "batched) and generation of N tokens one at a time (tgN), mean +/- standard deviation over\n"
-	           "the repetitions.\n\n"
+	           "the repetitions. The last column is, for tgN, the decode roofline: the bytes a token reads\n"
+	           "(every packed ternary matrix and the output layer once) at the read bandwidth measured in the\n"
+	           "same run with as many threads, and the measured rate as a percentage of it.\n\n"
 	           "  -m FILE        model (default: $TRIT_MODEL, else the demo model)\n"
 	           "  -p N           prompt tokens (default 128; 0 = skip)\n"
 	           "  -n N           generated tokens (default 64; 0 = skip)\n"
@@ -43,9 +46,26 @@ static double one_rep(struct session *s, const int32_t *toks, int n, int gen, fl
 	return dt > 0 ? n / dt : 0;
 }
 
+/* bytes one decoded token reads: every packed ternary matrix once, and the output layer */
+static double decode_bytes(const struct model *m)
+{
+	double b = 0;
+	for (int l = 0; l < m->d.n_layer; l++) {
+		const struct layer *L = &m->layers[l];
+		for (int i = 0; i < L->n_qkv; i++)
+			b += (double)khandle_pack_size(&L->qkv[i].gemv);
+		b += (double)khandle_pack_size(&L->o.gemv);
+		for (int i = 0; i < L->n_gate_up; i++)
+			b += (double)khandle_pack_size(&L->gate_up[i].gemv);
+		b += (double)khandle_pack_size(&L->down.gemv);
+	}
+	if (m->head_q8.w)
+		return b + (double)m->head_q8.rows * ((double)m->head_q8.cols + 8);
+	return b + (double)m->output->nbytes;
+}
+
 static void print_row(const struct session *s, const char *desc, double size_mib, double params, const char *head,
-                      int threads,
-                      const char *test, const double *v, int reps)
+                      int threads, const char *test, const double *v, int reps, double gbs)
 {
 	double mean = 0, sd = 0;
 	for (int i = 0; i < reps; i++)
@@ -60,8 +80,13 @@ static void print_row(const struct session *s, const char *desc, double size_mib
 		snprintf(kern, sizeof(kern), "dense-ref");
 	else
 		snprintf(kern, sizeof(kern), "%s/%s%s", kind_name(h->spec.kind), isa_name(h->spec.isa), h->fn ? "" : "-ref");
-	printf("| %-28s | %9.2f MiB | %8.2f M | %-14s | %-6s | %7d | %6s | %10.2f ± %.2f |\n", desc, size_mib, params / 1e6,
-	       kern, head, threads, test, mean, sd);
+	char roof[48] = "-";
+	if (gbs > 0) {
+		double bytes = decode_bytes(&s->model), top = gbs * 1e9 / bytes;
+		snprintf(roof, sizeof(roof), "%.3f GB %.1f GB/s %.1f t/s %3.0f %%", bytes / 1e9, gbs, top, 100 * mean / top);
+	}
+	printf("| %-28s | %9.2f MiB | %8.2f M | %-14s | %-6s | %7d | %6s | %10.2f ± %.2f | %-33s |\n", desc, size_mib,
+	       params / 1e6, kern, head, threads, test, mean, sd, roof);
 	fflush(stdout);
 }
 
@@ -122,10 +147,12 @@ int cmd_bench(int argc, char **argv)
 	if (!nthreads)
 		threads[nthreads++] = 0;
 
-	printf("| %-28s | %13s | %10s | %-14s | %-6s | %7s | %6s | %17s |\n", "model", "size", "params", "kernel", "output",
-	       "threads", "test", "t/s");
-	printf("| %.28s | %.12s: | %.9s: | %.14s | %.6s | %.6s: | %.5s: | %.16s: |\n", "-----------------------------",
-	       "--------------", "-----------", "---------------", "--------", "--------", "-------", "------------------");
+	printf("| %-28s | %13s | %10s | %-14s | %-6s | %7s | %6s | %17s | %-33s |\n", "model", "size", "params", "kernel",
+	       "output", "threads", "test", "t/s", "decode roofline: bytes, bw, t/s, %");
+	printf("| %.28s | %.12s: | %.9s: | %.14s | %.6s | %.6s: | %.5s: | %.16s: | %.33s |\n", "-----------------------------",
+	       "--------------", "-----------", "---------------", "--------", "--------", "-------", "------------------",
+	       "-----------------------------------");
+	double gbs_of[16] = {0};
 	for (int run = 0; run < nthreads * nheads; run++) {
 		o.threads = threads[run / nheads];
 		o.lm_head_q8 = heads[run % nheads];
@@ -159,7 +186,7 @@ int cmd_bench(int argc, char **argv)
 				v[i] = one_rep(&s, toks, pp, 0, logits);
 			char test[32];
 			snprintf(test, sizeof(test), "pp%d", pp);
-			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps);
+			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps, 0);
 		}
 		if (tg > 0) {
 			one_rep(&s, toks, MIN(tg, 4), 1, logits);
@@ -167,7 +194,10 @@ int cmd_bench(int argc, char **argv)
 				v[i] = one_rep(&s, toks, tg, 1, logits);
 			char test[32];
 			snprintf(test, sizeof(test), "tg%d", tg);
-			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps);
+			double *gbs = &gbs_of[run / nheads];
+			if (*gbs == 0)
+				*gbs = membw_read_gbs((size_t)512 << 20, th, 3);
+			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps, *gbs);
 		}
 		free(v);
 		free(logits);
