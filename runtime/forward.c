@@ -272,12 +272,10 @@ static void rms_norm(const float *x, int64_t k, const float *w, float eps, float
 		y[i] = x[i] * scale * w[i];
 }
 
-static void job_norm_quant(const struct job *j, int ith, int nth)
+static void job_norm_quant(const struct job *j, long lo, long hi, int ith)
 {
 	struct forward *f = j->f;
 	float *row = f->rowbuf + (size_t)ith * (size_t)MAX(f->m->d.n_embd, f->m->d.n_ff);
-	long lo, hi;
-	tp_split(j->n, 1, ith, nth, &lo, &hi);
 	for (long t = lo; t < hi; t++) {
 		const float *src = j->src + t * j->ld;
 		if (j->glu) {
@@ -300,16 +298,15 @@ static void job_norm_quant(const struct job *j, int ith, int nth)
 	}
 }
 
-static void job_linear(const struct job *j, int ith, int nth)
+/* the kernel a linear job of n tokens runs */
+static const struct kernel_handle *linear_handle(const struct bitlinear *b, int n) { return n == 1 ? &b->gemv : &b->gemm; }
+
+static void job_linear(const struct job *j, long lo, long hi, int ith)
 {
 	struct forward *f = j->f;
 	const struct bitlinear *b = j->b;
-	const struct kernel_handle *h = j->n == 1 ? &b->gemv : &b->gemm;
+	const struct kernel_handle *h = linear_handle(b, j->n);
 	const uint8_t *w = j->n == 1 ? b->w_gemv : b->w_gemm;
-	long lo, hi;
-	tp_split(b->m, h->spec.bm > 0 ? h->spec.bm : 1, ith, nth, &lo, &hi);
-	if (lo >= hi)
-		return;
 	int step = h->spec.n > 0 ? h->spec.n : 1;
 	for (int t0 = 0; t0 < j->n; t0 += step) {
 		struct kernel_args a = {
@@ -365,7 +362,7 @@ static inline void kv_axpy(const struct forward *f, float w, const void *cache, 
 		axpy_f16(w, (const uint16_t *)cache + i, out, n);
 }
 
-static void job_attention(const struct job *j, int ith, int nth)
+static void job_attention(const struct job *j, long lo, long hi, int ith)
 {
 	struct forward *f = j->f;
 	const struct model *m = f->m;
@@ -374,8 +371,6 @@ static void job_attention(const struct job *j, int ith, int nth)
 	size_t layer_off = (size_t)j->layer * (size_t)f->n_ctx * (size_t)KV;
 	float *scores = f->scores + (size_t)ith * (size_t)f->n_ctx;
 	float scale = 1.0f / sqrtf((float)hd);
-	long lo, hi;
-	tp_split((long)j->n * nh, 1, ith, nth, &lo, &hi);
 	for (long item = lo; item < hi; item++) {
 		int t = (int)(item / nh), head = (int)(item % nh), kvh = head / group;
 		int pos = j->pos0 + t;
@@ -403,15 +398,13 @@ static void job_attention(const struct job *j, int ith, int nth)
 	}
 }
 
-static void job_lm_head(const struct job *j, int ith, int nth)
+static void job_lm_head(const struct job *j, long lo, long hi, int ith)
 {
 	struct forward *f = j->f;
 	const struct model *m = f->m;
 	const struct gguf_tensor *out = m->output;
 	int64_t E = m->d.n_embd, V = m->d.n_vocab;
 	float *buf = f->rowbuf + (size_t)ith * (size_t)MAX(m->d.n_embd, m->d.n_ff);
-	long lo, hi;
-	tp_split(V, 16, ith, nth, &lo, &hi);
 	if (m->head_q8.w) {
 		lmhead_q8_rows(&m->head_q8, f->xq, f->xs, j->n, lo, hi, j->logits, V);
 		return;
@@ -434,24 +427,27 @@ static void job_lm_head(const struct job *j, int ith, int nth)
 	}
 }
 
-static void run_job(void *ctx, int ith, int nth)
+static void run_job(void *ctx, long lo, long hi, int ith)
 {
 	const struct job *j = ctx;
 	switch (j->kind) {
 	case JOB_NORM_QUANT:
-		job_norm_quant(j, ith, nth);
+		job_norm_quant(j, lo, hi, ith);
 		break;
 	case JOB_LINEAR:
-		job_linear(j, ith, nth);
+		job_linear(j, lo, hi, ith);
 		break;
 	case JOB_ATTENTION:
-		job_attention(j, ith, nth);
+		job_attention(j, lo, hi, ith);
 		break;
 	case JOB_LM_HEAD:
-		job_lm_head(j, ith, nth);
+		job_lm_head(j, lo, hi, ith);
 		break;
 	}
 }
+
+/* rows of the output layer per chunk: a few hundred KiB of weights, many chunks per thread */
+#define LM_HEAD_CHUNK 128
 
 /* ---- the layer steps ---- */
 
@@ -460,13 +456,14 @@ static void norm_quant(struct forward *f, int n, const float *src, int64_t ld, i
 {
 	struct job j = {.kind = JOB_NORM_QUANT, .f = f, .n = n, .src = src, .ld = ld, .k = k, .norm_w = w,
 	                .glu = glu, .glu_off = glu_off};
-	tp_run(f->tp, run_job, &j);
+	tp_for(f->tp, n, 1, run_job, &j);
 }
 
 static void linear(struct forward *f, int n, const struct bitlinear *b, float *out, int64_t ldout, int add)
 {
 	struct job j = {.kind = JOB_LINEAR, .f = f, .n = n, .b = b, .out = out, .ldout = ldout, .add = add};
-	tp_run(f->tp, run_job, &j);
+	int32_t bm = linear_handle(b, n)->spec.bm;
+	tp_for(f->tp, b->m, bm > 0 ? bm : b->m, run_job, &j); /* kernels take whole row tiles */
 }
 
 /* rotates pairs of x (one head of hd values) by the token's angles cs (cos[hd/2], sin[hd/2]) */
@@ -530,7 +527,7 @@ static void run_layer(struct forward *f, int n, int l, int pos0)
 	}
 	rope_and_store(f, n, l, pos0);
 	struct job aj = {.kind = JOB_ATTENTION, .f = f, .n = n, .layer = l, .pos0 = pos0};
-	tp_run(f->tp, run_job, &aj);
+	tp_for(f->tp, (long)n * m->d.n_head, 1, run_job, &aj);
 	norm_quant(f, n, f->att, E, E, L->attn_sub_norm, 0, 0);
 	linear(f, n, &L->o, f->x, E, 1);
 
@@ -564,7 +561,7 @@ static void run_chunk(struct forward *f, const int32_t *tokens, int n, float *ou
 			f->xs[t] = quantize_act(f->att + t * E, E, f->xq + t * E);
 	}
 	struct job j = {.kind = JOB_LM_HEAD, .f = f, .n = nl, .hidden = f->att, .logits = out};
-	tp_run(f->tp, run_job, &j);
+	tp_for(f->tp, m->d.n_vocab, LM_HEAD_CHUNK, run_job, &j);
 }
 
 int forward_tokens(struct forward *f, const int32_t *tokens, int n, float *logits, int all, struct error *e)

@@ -1,6 +1,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "base/util.h"
@@ -9,17 +10,28 @@
 /* spin iterations before a waiting thread sleeps (workers) or yields (the caller) */
 #define SPIN_WAIT 20000
 
+/* The run state is one word: the run's generation in the high 32 bits, a "closed" bit, and the
+ * number of workers inside the run in the low bits. A worker joins run g only by incrementing the
+ * count while the word still says g and open; the caller closes the run once every chunk has been
+ * taken and waits for the count to reach 0. So no worker touches a run's context after tp_for
+ * returned, and a worker that wakes late just finds the run closed. */
+#define ST_CLOSED ((uint64_t)1 << 31)
+#define ST_COUNT ((uint64_t)0xffff)
+#define ST_GEN(s) ((uint32_t)((s) >> 32))
+
 struct threadpool {
 	int n;
 	pthread_t *threads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int sleepers; /* guarded by mu */
-	atomic_uint gen;
-	atomic_int pending;
+	_Atomic uint64_t state;
+	atomic_long next; /* the next chunk to hand out */
 	atomic_int quit;
-	tp_fn fn;
+	/* the current run (written by the caller before it opens the run) */
+	tp_range_fn fn;
 	void *ctx;
+	long total, chunk, nchunks;
 };
 
 struct worker_arg {
@@ -36,22 +48,44 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static unsigned wait_for_new_gen(struct threadpool *p, unsigned seen)
+/* takes chunks until none is left */
+static void take_chunks(struct threadpool *p, int ith)
 {
-	unsigned g;
-	for (int spins = 0; (g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen; spins++) {
+	for (;;) {
+		long c = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+		if (c >= p->nchunks)
+			return;
+		long lo = c * p->chunk, hi = lo + p->chunk < p->total ? lo + p->chunk : p->total;
+		p->fn(p->ctx, lo, hi, ith);
+	}
+}
+
+static uint32_t wait_for_new_gen(struct threadpool *p, uint32_t seen)
+{
+	uint32_t g;
+	for (int spins = 0; (g = ST_GEN(atomic_load_explicit(&p->state, memory_order_acquire))) == seen; spins++) {
 		if (spins < SPIN_WAIT) {
 			cpu_relax();
 			continue;
 		}
 		pthread_mutex_lock(&p->mu);
 		p->sleepers++;
-		while (atomic_load_explicit(&p->gen, memory_order_acquire) == seen)
+		while (ST_GEN(atomic_load_explicit(&p->state, memory_order_acquire)) == seen)
 			pthread_cond_wait(&p->cv, &p->mu);
 		p->sleepers--;
 		pthread_mutex_unlock(&p->mu);
 	}
 	return g;
+}
+
+/* joins run g if it is still open: 1 when joined */
+static int join_run(struct threadpool *p, uint32_t g)
+{
+	uint64_t s = atomic_load_explicit(&p->state, memory_order_acquire);
+	while (ST_GEN(s) == g && !(s & ST_CLOSED))
+		if (atomic_compare_exchange_weak_explicit(&p->state, &s, s + 1, memory_order_acq_rel, memory_order_acquire))
+			return 1;
+	return 0;
 }
 
 static void *worker_main(void *arg)
@@ -60,13 +94,15 @@ static void *worker_main(void *arg)
 	struct threadpool *p = wa->p;
 	int ith = wa->ith;
 	free(wa);
-	unsigned seen = 0;
+	uint32_t seen = 0;
 	for (;;) {
 		seen = wait_for_new_gen(p, seen);
 		if (atomic_load_explicit(&p->quit, memory_order_acquire))
 			return NULL;
-		p->fn(p->ctx, ith, p->n);
-		atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel);
+		if (!join_run(p, seen))
+			continue;
+		take_chunks(p, ith);
+		atomic_fetch_sub_explicit(&p->state, 1, memory_order_acq_rel);
 	}
 }
 
@@ -76,8 +112,8 @@ struct threadpool *tp_create(int n)
 	p->n = n < 1 ? 1 : n;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	atomic_init(&p->gen, 0);
-	atomic_init(&p->pending, 0);
+	atomic_init(&p->state, 0);
+	atomic_init(&p->next, 0);
 	atomic_init(&p->quit, 0);
 	p->threads = xcalloc((size_t)p->n, sizeof(pthread_t));
 	for (int i = 1; i < p->n; i++) {
@@ -90,10 +126,12 @@ struct threadpool *tp_create(int n)
 	return p;
 }
 
-static void wake_workers(struct threadpool *p)
+/* opens the next run (a new generation, open, no worker inside) and wakes the sleepers */
+static void open_run(struct threadpool *p)
 {
 	pthread_mutex_lock(&p->mu);
-	atomic_fetch_add_explicit(&p->gen, 1, memory_order_acq_rel);
+	uint64_t s = atomic_load_explicit(&p->state, memory_order_relaxed);
+	atomic_store_explicit(&p->state, (uint64_t)(ST_GEN(s) + 1) << 32, memory_order_release);
 	if (p->sleepers)
 		pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
@@ -104,7 +142,7 @@ void tp_destroy(struct threadpool *p)
 	if (!p)
 		return;
 	atomic_store_explicit(&p->quit, 1, memory_order_release);
-	wake_workers(p);
+	open_run(p);
 	for (int i = 1; i < p->n; i++)
 		pthread_join(p->threads[i], NULL);
 	pthread_mutex_destroy(&p->mu);
@@ -115,31 +153,31 @@ void tp_destroy(struct threadpool *p)
 
 int tp_threads(const struct threadpool *p) { return p->n; }
 
-void tp_run(struct threadpool *p, tp_fn fn, void *ctx)
+void tp_for(struct threadpool *p, long total, long chunk, tp_range_fn fn, void *ctx)
 {
-	if (p->n == 1) {
-		fn(ctx, 0, 1);
+	if (total <= 0)
+		return;
+	if (chunk < 1)
+		chunk = 1;
+	long nchunks = (total + chunk - 1) / chunk;
+	if (p->n == 1 || nchunks == 1) {
+		for (long lo = 0; lo < total; lo += chunk)
+			fn(ctx, lo, lo + chunk < total ? lo + chunk : total, 0);
 		return;
 	}
 	p->fn = fn;
 	p->ctx = ctx;
-	atomic_store_explicit(&p->pending, p->n - 1, memory_order_release);
-	wake_workers(p);
-	fn(ctx, 0, p->n);
-	for (int spins = 0; atomic_load_explicit(&p->pending, memory_order_acquire) > 0; spins++) {
+	p->total = total;
+	p->chunk = chunk;
+	p->nchunks = nchunks;
+	atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+	open_run(p);
+	take_chunks(p, 0);
+	atomic_fetch_or_explicit(&p->state, ST_CLOSED, memory_order_acq_rel);
+	for (int spins = 0; atomic_load_explicit(&p->state, memory_order_acquire) & ST_COUNT; spins++) {
 		if (spins < SPIN_WAIT)
 			cpu_relax();
 		else
 			sched_yield();
 	}
-}
-
-void tp_split(long total, long align, int ith, int nth, long *lo, long *hi)
-{
-	if (align < 1)
-		align = 1;
-	long blocks = (total + align - 1) / align;
-	long b0 = blocks * ith / nth, b1 = blocks * (ith + 1) / nth;
-	*lo = MIN(b0 * align, total);
-	*hi = MIN(b1 * align, total);
 }

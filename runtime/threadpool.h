@@ -1,13 +1,14 @@
-/* threadpool.h: a persistent pool of worker threads that run one function on every thread and
- * wait for all of them (spin first, then sleep on a condition variable). Nothing is allocated
- * per run. */
+/* threadpool.h: a persistent pool of worker threads that share out the chunks of a range. Chunks are
+ * handed out one at a time (an atomic counter), so a thread the machine deschedules delays nothing:
+ * the others take its share. Workers spin a while for the next run, then sleep on a condition
+ * variable. Nothing is allocated per run. */
 #ifndef TRIT_THREADPOOL_H
 #define TRIT_THREADPOOL_H
 
 struct threadpool;
 
-/* the work of one run: called once on each thread ith in [0, nth) */
-typedef void (*tp_fn)(void *ctx, int ith, int nth);
+/* the work on units [lo, hi) of a run, done by thread ith (0 = the caller; for per-thread scratch) */
+typedef void (*tp_range_fn)(void *ctx, long lo, long hi, int ith);
 
 /* a pool of n threads in all (the caller is thread 0, so n-1 workers are started); n >= 1 */
 struct threadpool *tp_create(int n);
@@ -15,10 +16,9 @@ struct threadpool *tp_create(int n);
 void tp_destroy(struct threadpool *p);
 /* the number of threads, the caller included */
 int tp_threads(const struct threadpool *p);
-/* runs fn(ctx, ith, n) on every thread and returns when all have returned */
-void tp_run(struct threadpool *p, tp_fn fn, void *ctx);
-/* splits [0, total) into nth parts whose boundaries are multiples of align (the last part takes
- * the remainder); sets thread ith's [*lo, *hi) */
-void tp_split(long total, long align, int ith, int nth, long *lo, long *hi);
+/* calls fn on chunks [c*chunk, min((c+1)*chunk, total)) covering [0, total), each exactly once, on
+ * the caller and whichever workers join in; returns when every chunk is done and no worker still
+ * holds ctx */
+void tp_for(struct threadpool *p, long total, long chunk, tp_range_fn fn, void *ctx);
 
 #endif
