@@ -235,7 +235,7 @@ static void measure(struct jit *j, enum runner how, const struct kernel_spec *s,
 		out[r].weights = (double)s->m * s->k * s->n;
 	}
 	out[R_L2].rows = km_l2_rows(s, l2_budget);
-	out[R_L2].sec = km_time_l2(&k, km_l2_copy(c), x, out[R_L2].rows, slow ? 1 : reps, NULL);
+	out[R_L2].sec = km_time_l2(&k, km_l2_copy(c), x, out[R_L2].rows, slow ? 2 : reps, NULL);
 	if (slow && s->n > 1) {
 		snprintf(out[R_DRAM].status, sizeof(out[R_DRAM].status),
 		         "skipped: the scalar reference at n=%d over > L3 of copies takes minutes", s->n);
@@ -378,7 +378,9 @@ static void verdict(const char *what, double value, double target, const char *u
 /* the generated kernel the runtime would use: tuned when measured, else default */
 static const struct result *gen_result(int si, int ni, int r)
 {
-	return measured(&results[si][ni][K_TUNED][r]) ? &results[si][ni][K_TUNED][r] : &results[si][ni][K_DEFAULT][r];
+	if (same_as_default[si][ni] || !measured(&results[si][ni][K_TUNED][r]))
+		return &results[si][ni][K_DEFAULT][r];
+	return &results[si][ni][K_TUNED][r];
 }
 
 static void print_targets(int nshapes, const int32_t (*shapes)[2], double bw)
@@ -631,7 +633,7 @@ int bench_kernels_main(int argc, char **argv)
 	int nshapes = quick ? (int)COUNTOF(shapes_quick) : (int)COUNTOF(shapes_2b4t);
 	printf("Measured by bench/kmeasure.h, the code `trit tune` ranks candidates with. L2: rows [0, R) of the\n"
 	       "matrix, R the most whole row tiles whose packed weights fit in half of L2, called %d times after\n"
-	       "a warm-up (scalar reference: once), the fastest kept; DRAM: calls cycling round-robin over copies\n"
+	       "a warm-up (scalar reference: twice), the fastest kept; DRAM: calls cycling round-robin over copies\n"
 	       "of the whole matrix totalling %zu MiB (%s), fastest of 3 windows of >= 50 ms (scalar reference:\n"
 	       "1 window of 2 calls). us/call is per whole-matrix call (L2: the slice's time x m / R). tuned and\n"
 	       "default are measured alternately, twice each, the faster kept. Gw/s = weights x tokens per second;\n"

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,28 +285,30 @@ static void shape_free(struct shape_data *d)
 
 /* ---- the child: compile, verify, time ---- */
 
-struct child_result {
+/* what a child measured of one spec */
+struct one_result {
 	int ok;
 	double l2, dram;              /* seconds per whole-matrix call (bench/kmeasure.h) */
 	int nl2, ndram;
 	double l2_reps[TUNE_MAX_REPS], dram_reps[TUNE_MAX_REPS];
-	int next;                     /* the copies' round-robin position after the DRAM windows */
 	char error[256];
 };
 
-static void child_measure(const struct kernel_spec *s, const struct shape_data *d, struct km_copies *c,
-                          int reps, struct child_result *r)
+struct child_result {
+	struct one_result r[2];       /* per spec measured */
+	int next[2];                  /* the copies' round-robin positions after the DRAM windows */
+};
+
+/* compiles s and checks it against the reference over the whole matrix, called in two parts split
+ * on a tile boundary as the runtime splits rows; NULL with r->error set when it fails */
+static kernel_fn compile_verify(struct jit *j, const struct kernel_spec *s, const struct shape_data *d,
+                                const struct km_copies *c, struct one_result *r)
 {
 	struct error e;
-	struct jit *j = jit_create(&e);
-	if (!j) {
-		snprintf(r->error, sizeof r->error, "jit: %.240s", e.msg);
-		return;
-	}
 	kernel_fn fn = jit_kernel(j, s, &e);
 	if (!fn) {
 		snprintf(r->error, sizeof r->error, "compile: %.240s", e.msg);
-		return;
+		return NULL;
 	}
 	size_t ss = kernel_scratch_size(s);
 	uint8_t *scratch = ss ? xaligned_alloc(64, (ss + 63) / 64 * 64) : NULL;
@@ -313,7 +316,6 @@ static void child_measure(const struct kernel_spec *s, const struct shape_data *
 	int32_t *y = xmalloc(ny * sizeof *y);
 	for (size_t i = 0; i < ny; i++)
 		y[i] = 0x5a5a5a5a;
-	/* verify: the whole matrix in two calls split on a tile boundary, as the runtime splits rows */
 	int32_t mid = MIN(d->m, (d->m / s->bm + 1) / 2 * s->bm);
 	struct kernel_args a = {km_l2_copy(c), d->x, y, d->k, d->m, d->n, 0, mid, scratch};
 	fn(&a);
@@ -330,18 +332,59 @@ static void child_measure(const struct kernel_spec *s, const struct shape_data *
 				snprintf(r->error, sizeof r->error, "wrong result: token %d row %d: got %d, want %d",
 				         d->vtok[i], row, got, want);
 				free(y);
-				return;
+				return NULL;
 			}
 		}
 	free(y);
-	struct km_kernel kk = {*s, fn, NULL};
-	r->nl2 = MIN(TUNE_MAX_REPS, 4 * reps);
-	r->ndram = MAX(2, MIN(8, (reps + 1) / 2));
-	int32_t rows = km_l2_rows(s, km_l2_budget(kernel_host_cpu()));
-	r->l2 = km_time_l2(&kk, km_l2_copy(c), d->x, rows, r->nl2, r->l2_reps);
-	r->dram = km_time_dram(&kk, c, d->x, r->ndram, 0.01, r->dram_reps);
-	r->next = c->next;
-	r->ok = 1;
+	return fn;
+}
+
+/* compiles, verifies and times ns (1 or 2) specs, spec i on the weight copies c[i]. Two specs (a
+ * duel) are timed in turns, call by call in L2 and window by window from DRAM, so a burst of load
+ * elsewhere hits both alike. */
+static void child_measure(const struct kernel_spec *s, int ns, const struct shape_data *d, struct km_copies **c,
+                          int reps, struct child_result *cr)
+{
+	struct error e;
+	struct jit *j = jit_create(&e);
+	if (!j) {
+		for (int i = 0; i < ns; i++)
+			snprintf(cr->r[i].error, sizeof cr->r[i].error, "jit: %.240s", e.msg);
+		return;
+	}
+	struct km_kernel kk[2];
+	for (int i = 0; i < ns; i++) {
+		kk[i] = (struct km_kernel){s[i], compile_verify(j, &s[i], d, c[i], &cr->r[i]), NULL};
+		if (!kk[i].fn)
+			return;
+	}
+	int nl2 = MIN(TUNE_MAX_REPS, 4 * reps), ndram = MAX(2, MIN(8, reps));
+	int32_t rows[2];
+	for (int i = 0; i < ns; i++) {
+		rows[i] = km_l2_rows(&s[i], km_l2_budget(kernel_host_cpu()));
+		cr->r[i].nl2 = nl2;
+		cr->r[i].ndram = ndram;
+		cr->r[i].l2 = cr->r[i].dram = 1e30;
+	}
+	if (ns == 1) {
+		cr->r[0].l2 = km_time_l2(&kk[0], km_l2_copy(c[0]), d->x, rows[0], nl2, cr->r[0].l2_reps);
+		cr->r[0].dram = km_time_dram(&kk[0], c[0], d->x, ndram, 0.01, cr->r[0].dram_reps);
+	} else {
+		for (int t = 0; t < nl2; t++)
+			for (int i = 0; i < ns; i++) {
+				cr->r[i].l2_reps[t] = km_time_l2(&kk[i], km_l2_copy(c[i]), d->x, rows[i], 1, NULL);
+				cr->r[i].l2 = MIN(cr->r[i].l2, cr->r[i].l2_reps[t]);
+			}
+		for (int t = 0; t < ndram; t++)
+			for (int i = 0; i < ns; i++) {
+				cr->r[i].dram_reps[t] = km_time_dram(&kk[i], c[i], d->x, 1, 0.01, NULL);
+				cr->r[i].dram = MIN(cr->r[i].dram, cr->r[i].dram_reps[t]);
+			}
+	}
+	for (int i = 0; i < ns; i++) {
+		cr->next[i] = c[i]->next;
+		cr->r[i].ok = 1;
+	}
 }
 
 /* ---- the parent: fork, wait with a timeout, survive ---- */
@@ -356,16 +399,31 @@ static void on_sigint(int sig)
 
 static int crash_test_pending;
 
-/* measures s in a child; 0 with r filled (r->ok or r->error), -1 when the run must stop (budget
- * or SIGINT: nothing to record) */
-static int measure(const struct kernel_spec *s, struct shape_data *d, int reps, double timeout,
+/* sets the error of every result in r */
+static void fail_all(struct child_result *r, int ns, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_all(struct child_result *r, int ns, const char *fmt, ...)
+{
+	va_list ap;
+	for (int i = 0; i < ns; i++) {
+		va_start(ap, fmt);
+		memset(&r->r[i], 0, sizeof r->r[i]);
+		vsnprintf(r->r[i].error, sizeof r->r[i].error, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* measures ns (1 or 2) specs in a child; 0 with r filled (ok or error per spec), -1
+ * when the run must stop (budget or SIGINT: nothing to record) */
+static int measure(const struct kernel_spec *s, int ns, struct shape_data *d, int reps, double timeout,
                    struct child_result *r)
 {
 	memset(r, 0, sizeof *r);
-	struct km_copies *c = shape_copies(d, s);
+	struct km_copies *c[2];
+	for (int i = 0; i < ns; i++)
+		c[i] = shape_copies(d, &s[i]);
 	int fds[2];
 	if (pipe(fds) < 0) {
-		snprintf(r->error, sizeof r->error, "pipe: %s", strerror(errno));
+		fail_all(r, ns, "pipe: %s", strerror(errno));
 		return 0;
 	}
 	fflush(stdout);
@@ -374,7 +432,7 @@ static int measure(const struct kernel_spec *s, struct shape_data *d, int reps, 
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		snprintf(r->error, sizeof r->error, "fork: %s", strerror(errno));
+		fail_all(r, ns, "fork: %s", strerror(errno));
 		return 0;
 	}
 	if (pid == 0) {
@@ -387,7 +445,7 @@ static int measure(const struct kernel_spec *s, struct shape_data *d, int reps, 
 		}
 		struct child_result cr;
 		memset(&cr, 0, sizeof cr);
-		child_measure(s, d, c, reps, &cr);
+		child_measure(s, ns, d, c, reps, &cr);
 		ssize_t wr = write(fds[1], &cr, sizeof cr);
 		_exit(wr == (ssize_t)sizeof cr ? 0 : 3);
 	}
@@ -423,27 +481,28 @@ static int measure(const struct kernel_spec *s, struct shape_data *d, int reps, 
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (got == sizeof *r) {
-		r->error[sizeof r->error - 1] = 0;
-		if (r->nl2 < 0 || r->nl2 > TUNE_MAX_REPS)
-			r->nl2 = 0;
-		if (r->ndram < 0 || r->ndram > TUNE_MAX_REPS)
-			r->ndram = 0;
-		if (r->ok && r->next >= 0 && r->next < c->copies)
-			c->next = r->next;
+		for (int i = 0; i < ns; i++) {
+			struct one_result *o = &r->r[i];
+			o->error[sizeof o->error - 1] = 0;
+			if (o->nl2 < 0 || o->nl2 > TUNE_MAX_REPS)
+				o->nl2 = 0;
+			if (o->ndram < 0 || o->ndram > TUNE_MAX_REPS)
+				o->ndram = 0;
+		}
+		for (int i = 0; i < ns; i++)
+			if (r->r[i].ok && r->next[i] >= 0 && r->next[i] < c[i]->copies)
+				c[i]->next = r->next[i];
 		return 0;
 	}
 	memset(r, 0, sizeof *r);
 	if (interrupted)
 		return -1;
-	if (timed_out) {
-		snprintf(r->error, sizeof r->error, "timed out after %.1f s", timeout);
-		return 0;
-	}
-	if (WIFSIGNALED(status))
-		snprintf(r->error, sizeof r->error, "crashed: signal %d", WTERMSIG(status));
+	if (timed_out)
+		fail_all(r, ns, "timed out after %.1f s", timeout);
+	else if (WIFSIGNALED(status))
+		fail_all(r, ns, "crashed: signal %d", WTERMSIG(status));
 	else
-		snprintf(r->error, sizeof r->error, "child exited with status %d and no result",
-		         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		fail_all(r, ns, "child exited with status %d and no result", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }
 
@@ -458,7 +517,7 @@ struct key_state {
 	int have_default;
 	double default_l2, default_dram;
 	double spent;                 /* seconds in try_candidate, over tries calls */
-	int tries, confirm_failed;
+	int tries;
 };
 
 static int was_measured(const struct key_state *ks, const struct kernel_spec *s)
@@ -504,75 +563,101 @@ static int becomes_best(const struct key_state *ks, int32_t n, double l2, double
 	return ks->best_score < 0 || tune_score(n, l2, dram) < ks->best_score;
 }
 
-/* measures one candidate and records it; -1 when the run must stop. confirm: a second measurement
- * of the default (its figures become the faster of the two) or of the best candidate (the slower) */
-static int try_candidate(struct run *run, struct key_state *ks, struct shape_data *d,
-                         const struct kernel_spec *s, int is_default, int confirm)
+/* appends the record of one measured spec (vs: the default's figures of a duel, or NULL) */
+static void write_record(struct run *run, const struct shape_data *d, const struct kernel_spec *s,
+                         const struct one_result *r, const struct kernel_spec *vs, const struct one_result *vr)
 {
-	double start = now_seconds(), left = run->end - start;
-	if (interrupted || left < 0.05)
-		return -1;
-	struct child_result r;
-	double timeout = MIN(run->o->candidate_timeout, left);
-	if (measure(s, d, run->o->reps, timeout, &r) < 0)
-		return -1;
-	if (!r.ok && !strncmp(r.error, "timed out", 9) && timeout < run->o->candidate_timeout)
-		return -1; /* cut by the budget, not the candidate's fault: not a measurement */
-	if (ks->nmeasured < (int)COUNTOF(ks->measured))
-		spec_format(s, ks->measured[ks->nmeasured++], sizeof ks->measured[0]);
 	struct tune_record rec;
 	memset(&rec, 0, sizeof rec);
 	tune_key(d->m, d->k, d->n, tune_host_cpu(), tune_host_features(), rec.key, sizeof rec.key);
 	spec_format(s, rec.config, sizeof rec.config);
 	snprintf(rec.method, sizeof rec.method, "%s", TUNE_METHOD);
-	if (r.ok) {
-		rec.l2 = r.l2;
-		rec.dram = r.dram;
-		rec.time = tune_score(d->n, r.l2, r.dram);
-		rec.nreps = r.nl2;
-		memcpy(rec.reps, r.l2_reps, sizeof rec.reps);
-		rec.ndram = r.ndram;
-		memcpy(rec.dram_reps, r.dram_reps, sizeof rec.dram_reps);
+	if (r->ok) {
+		rec.l2 = r->l2;
+		rec.dram = r->dram;
+		rec.time = tune_score(d->n, r->l2, r->dram);
+		rec.nreps = r->nl2;
+		memcpy(rec.reps, r->l2_reps, sizeof rec.reps);
+		rec.ndram = r->ndram;
+		memcpy(rec.dram_reps, r->dram_reps, sizeof rec.dram_reps);
+		if (vs && vr && vr->ok) {
+			spec_format(vs, rec.vs, sizeof rec.vs);
+			rec.vs_l2 = vr->l2;
+			rec.vs_dram = vr->dram;
+		}
 	} else {
 		rec.time = -1;
-		snprintf(rec.error, sizeof rec.error, "%s", r.error[0] ? r.error : "failed");
+		snprintf(rec.error, sizeof rec.error, "%s", r->error[0] ? r->error : "failed");
 	}
 	tune_record_stamp(&rec, TRIT_LLVM_VERSION);
 	struct error e;
 	if (tunedb_append(run->records, &rec, &e) < 0)
 		warn("%s", e.msg);
 	run->sum->candidates++;
-	if (!r.ok)
+	if (!r->ok)
 		run->sum->errors++;
+}
+
+/* measures one candidate and records it; -1 when the run must stop */
+static int try_candidate(struct run *run, struct key_state *ks, struct shape_data *d,
+                         const struct kernel_spec *s, int is_default)
+{
+	double start = now_seconds(), left = run->end - start;
+	if (interrupted || left < 0.05)
+		return -1;
+	struct child_result cr;
+	double timeout = MIN(run->o->candidate_timeout, left);
+	if (measure(s, 1, d, run->o->reps, timeout, &cr) < 0)
+		return -1;
+	const struct one_result *r = &cr.r[0];
+	if (!r->ok && !strncmp(r->error, "timed out", 9) && timeout < run->o->candidate_timeout)
+		return -1; /* cut by the budget, not the candidate's fault: not a measurement */
+	if (ks->nmeasured < (int)COUNTOF(ks->measured))
+		spec_format(s, ks->measured[ks->nmeasured++], sizeof ks->measured[0]);
+	write_record(run, d, s, r, NULL, NULL);
 	ks->spent += now_seconds() - start;
 	ks->tries++;
-	if (confirm) {
-		if (!r.ok) {
-			ks->confirm_failed = 1;
-		} else if (is_default) {
-			ks->default_l2 = MIN(ks->default_l2, r.l2);
-			ks->default_dram = MIN(ks->default_dram, r.dram);
-		} else {
-			ks->best_l2 = MAX(ks->best_l2, r.l2);
-			ks->best_dram = MAX(ks->best_dram, r.dram);
-			ks->best_score = tune_score(d->n, ks->best_l2, ks->best_dram);
-		}
-		progress(run, ks, d);
-		return 0;
-	}
-	if (r.ok && becomes_best(ks, d->n, r.l2, r.dram, is_default)) {
-		ks->best_score = rec.time;
-		ks->best_l2 = r.l2;
-		ks->best_dram = r.dram;
+	if (r->ok && becomes_best(ks, d->n, r->l2, r->dram, is_default)) {
+		ks->best_score = tune_score(d->n, r->l2, r->dram);
+		ks->best_l2 = r->l2;
+		ks->best_dram = r->dram;
 		ks->best = *s;
 	}
-	if (r.ok && is_default) {
+	if (r->ok && is_default) {
 		ks->have_default = 1;
-		ks->default_l2 = r.l2;
-		ks->default_dram = r.dram;
+		ks->default_l2 = r->l2;
+		ks->default_dram = r->dram;
 	}
 	progress(run, ks, d);
 	return 0;
+}
+
+/* the duel: the default and the winner measured in turns in one child and recorded, the
+ * winner's record carrying the default's figures; 1 when the winner tune_beats_default there, 0 when
+ * not (or either failed), -1 when the run must stop */
+static int duel(struct run *run, struct key_state *ks, struct shape_data *d, const struct kernel_spec *def)
+{
+	double left = run->end - now_seconds();
+	if (interrupted || left < 0.05)
+		return -1;
+	struct kernel_spec two[2] = {*def, ks->best};
+	struct child_result cr;
+	double timeout = MIN(run->o->candidate_timeout, left);
+	if (measure(two, 2, d, run->o->reps, timeout, &cr) < 0)
+		return -1;
+	if (!cr.r[0].ok && !strncmp(cr.r[0].error, "timed out", 9) && timeout < run->o->candidate_timeout)
+		return -1;
+	write_record(run, d, &two[0], &cr.r[0], NULL, NULL);
+	write_record(run, d, &two[1], &cr.r[1], &two[0], &cr.r[0]);
+	progress(run, ks, d);
+	if (!cr.r[0].ok || !cr.r[1].ok)
+		return 0;
+	ks->default_l2 = cr.r[0].l2;
+	ks->default_dram = cr.r[0].dram;
+	ks->best_l2 = cr.r[1].l2;
+	ks->best_dram = cr.r[1].dram;
+	ks->best_score = tune_score(d->n, cr.r[1].l2, cr.r[1].dram);
+	return tune_beats_default(d->n, cr.r[1].l2, cr.r[1].dram, cr.r[0].l2, cr.r[0].dram);
 }
 
 /* tunes one key until its deadline; -1 when the whole run must stop */
@@ -590,10 +675,10 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 		return 0;
 	}
 	int stop = 0;
-	/* the search leaves time to measure the default and the winner once more at the end */
+	/* the search leaves time for the duel of the default and the winner at the end */
 #define SEARCH_OPEN() (now_seconds() < deadline - (ks.tries ? 2 * ks.spent / ks.tries : 0))
 	for (int i = 0; i < ns && !stop && (i == 0 || SEARCH_OPEN()); i++)
-		stop = try_candidate(run, &ks, d, &seeds[i], have_def && same_spec(&seeds[i], &def), 0) < 0;
+		stop = try_candidate(run, &ks, d, &seeds[i], have_def && same_spec(&seeds[i], &def)) < 0;
 	/* hill climbing from the best so far: the first improving neighbour becomes the centre */
 	while (!stop && ks.best_score > 0 && SEARCH_OPEN()) {
 		struct kernel_spec nb[MAX_CANDIDATES];
@@ -603,22 +688,19 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 				continue;
 			double before = ks.best_score;
 			tried++;
-			stop = try_candidate(run, &ks, d, &nb[i], 0, 0) < 0;
+			stop = try_candidate(run, &ks, d, &nb[i], 0) < 0;
 			improved = ks.best_score < before;
 		}
 		if (!tried)
 			break; /* a local optimum: every neighbour measured */
 	}
 #undef SEARCH_OPEN
-	/* a winner other than the default must beat it again: the default re-measured (its faster
-	 * figures kept), the winner re-measured (its slower kept); tunedb_derive_best judges the same way */
+	/* a winner other than the default must beat it again, measured in turns with it (a duel);
+	 * tunedb_derive_best judges by the duels */
 	if (!stop && ks.have_default && ks.best_score > 0 && !same_spec(&ks.best, &def)) {
-		struct kernel_spec w = ks.best;
-		stop = try_candidate(run, &ks, d, &def, 1, 1) < 0;
-		if (!stop)
-			stop = try_candidate(run, &ks, d, &w, 0, 1) < 0;
-		if (stop || ks.confirm_failed ||
-		    !tune_beats_default(d->n, ks.best_l2, ks.best_dram, ks.default_l2, ks.default_dram)) {
+		int won = duel(run, &ks, d, &def);
+		stop = won < 0;
+		if (won <= 0) {
 			ks.best = def;
 			ks.best_l2 = ks.default_l2;
 			ks.best_dram = ks.default_dram;

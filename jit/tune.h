@@ -20,7 +20,7 @@ struct tune_options {
 	enum kernel_kind kinds[KIND_COUNT];
 	int nkinds;
 	double candidate_timeout;   /* seconds one candidate may take (compile + verify + time) */
-	int reps;                   /* DRAM windows = (reps + 1) / 2 (2..8), L2 calls = 4 x reps (<= 32);
+	int reps;                   /* DRAM windows = reps (2..8), L2 calls = 4 x reps (<= 32);
 	                             * the fastest of each is kept (bench/kmeasure.h) */
 	int tty;                    /* 1: a \r progress line on stderr; 0: one line per shape */
 	const char *records;        /* log path; NULL = tunedb_dir()/records.jsonl */

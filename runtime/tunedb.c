@@ -182,7 +182,13 @@ int tune_record_format(const struct tune_record *r, char *buf, size_t len)
 	put(&o, ",\"dram_times\":[");
 	for (int i = 0; i < r->ndram && i < TUNE_MAX_REPS; i++)
 		put(&o, "%s%.6e", i ? "," : "", r->dram_reps[i]);
-	put(&o, "],\"error\":");
+	put(&o, "],\"vs\":");
+	put_str(&o, r->vs);
+	put(&o, ",\"vs_l2\":");
+	put_time(&o, r->vs_l2);
+	put(&o, ",\"vs_dram\":");
+	put_time(&o, r->vs_dram);
+	put(&o, ",\"error\":");
 	if (r->error[0])
 		put_str(&o, r->error);
 	else
@@ -381,6 +387,8 @@ int tune_record_parse(const char *line, struct tune_record *r, struct error *e)
 			dst = r->date, dlen = sizeof r->date;
 		else if (!strcmp(name, "method"))
 			dst = r->method, dlen = sizeof r->method;
+		else if (!strcmp(name, "vs"))
+			dst = r->vs, dlen = sizeof r->vs;
 		if (dst) {
 			rc = get_str(&in, dst, dlen);
 		} else if (!strcmp(name, "time")) {
@@ -393,8 +401,10 @@ int tune_record_parse(const char *line, struct tune_record *r, struct error *e)
 			rc = get_nums(&in, r->reps, &r->nreps);
 		} else if (!strcmp(name, "dram_times")) {
 			rc = get_nums(&in, r->dram_reps, &r->ndram);
-		} else if (!strcmp(name, "l2") || !strcmp(name, "dram")) {
-			double *t = !strcmp(name, "l2") ? &r->l2 : &r->dram;
+		} else if (!strcmp(name, "l2") || !strcmp(name, "dram") || !strcmp(name, "vs_l2") ||
+		           !strcmp(name, "vs_dram")) {
+			double *t = !strcmp(name, "l2") ? &r->l2 : !strcmp(name, "dram") ? &r->dram :
+			            !strcmp(name, "vs_l2") ? &r->vs_l2 : &r->vs_dram;
 			rc = *in.p == 'n' ? get_null(&in) : get_num(&in, t);
 			if (!(*t > 0))
 				*t = 0;
@@ -529,8 +539,8 @@ double tune_score(int32_t n, double l2, double dram)
 
 int tune_beats_default(int32_t n, double l2, double dram, double dl2, double ddram)
 {
-	return tune_score(n, l2, dram) <= (1 - TUNE_MARGIN) * tune_score(n, dl2, ddram) && l2 <= dl2 &&
-	       dram <= ddram;
+	return tune_score(n, l2, dram) <= (1 - TUNE_MARGIN) * tune_score(n, dl2, ddram) &&
+	       l2 <= (1 + TUNE_SLACK) * dl2 && dram <= (1 + TUNE_SLACK) * ddram;
 }
 
 /* a record derive_best may use: this CPU, this method, measured; its shape and spec into m/k/n/s */
@@ -546,21 +556,23 @@ static int usable_record(const struct tune_record *x, const char *cpu, const cha
 	return s->m == *m && s->k == *k && s->n == *n;
 }
 
-/* per key while deriving: the default's fastest l2 and dram over its records */
+/* per key while deriving */
 struct derive_key {
-	double dl2, ddram;
+	double dl2, ddram;   /* the default's fastest figures over its records */
 	int have_default;
 	struct kernel_spec def;
+	char defcfg[256];
+	double any_score;    /* the best score of any record (when the default was never measured) */
+	struct kernel_spec any;
 };
 
-/* per (key, config) while deriving: the slowest l2 and dram over its records (a candidate must
- * beat the default every time it was measured) */
+/* per (key, config) of duel records against the current default */
 struct derive_cfg {
-	int key;        /* index into the keys */
+	int key;
 	const char *config;
 	struct kernel_spec s;
-	double l2, dram;
-	int nrec;
+	int lost;            /* some duel did not tune_beats_default */
+	double worst_ratio, worst_time, worst_vs_time;
 };
 
 int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
@@ -570,10 +582,13 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 	*out = n ? xcalloc((size_t)n, sizeof **out) : NULL;
 	struct derive_key *dk = n ? xcalloc((size_t)n, sizeof *dk) : NULL;
 	struct derive_cfg *dc = n ? xcalloc((size_t)n, sizeof *dc) : NULL;
+	int *key_of = n ? xcalloc((size_t)n, sizeof *key_of) : NULL;
+	/* pass 1: keys, the default's figures, the best record of any spec */
 	for (int i = 0; i < n; i++) {
 		const struct tune_record *x = &r[i];
 		struct kernel_spec s;
 		int32_t m, k, nn;
+		key_of[i] = -1;
 		if (!usable_record(x, cpu, features, &m, &k, &nn, &s))
 			continue;
 		int j;
@@ -582,53 +597,72 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 		if (j == nb) {
 			memset(&(*out)[j], 0, sizeof (*out)[j]);
 			snprintf((*out)[j].key, sizeof (*out)[j].key, "%s", x->key);
-			(*out)[j].time = -1;
-			(*out)[j].default_time = -1;
+			(*out)[j].time = (*out)[j].default_time = -1;
+			struct kernel_spec d;
+			if (tune_default_spec(m, k, nn, &d) == 0) {
+				dk[j].def = d;
+				spec_format(&d, dk[j].defcfg, sizeof dk[j].defcfg);
+			}
+			dk[j].any_score = -1;
 			nb++;
 		}
-		struct kernel_spec d;
-		char dt[256] = "";
-		if (tune_default_spec(m, k, nn, &d) == 0)
-			spec_format(&d, dt, sizeof dt);
-		if (!strcmp(dt, x->config)) {
-			struct derive_key *q = &dk[j];
+		key_of[i] = j;
+		struct derive_key *q = &dk[j];
+		if (q->any_score < 0 || x->time < q->any_score) {
+			q->any_score = x->time;
+			q->any = s;
+		}
+		if (q->defcfg[0] && !strcmp(q->defcfg, x->config)) {
 			q->dl2 = q->have_default ? MIN(q->dl2, x->l2) : x->l2;
 			q->ddram = q->have_default ? MIN(q->ddram, x->dram) : x->dram;
 			q->have_default = 1;
-			q->def = s;
-			continue;
 		}
+	}
+	/* pass 2: the duels against the current default, per candidate config */
+	for (int i = 0; i < n; i++) {
+		const struct tune_record *x = &r[i];
+		int j = key_of[i];
+		if (j < 0 || !x->vs[0] || strcmp(x->vs, dk[j].defcfg) || !(x->vs_l2 > 0) || !(x->vs_dram > 0))
+			continue;
+		struct kernel_spec s;
+		if (spec_parse(x->config, &s, NULL) < 0)
+			continue;
 		int c;
 		for (c = 0; c < nc && (dc[c].key != j || strcmp(dc[c].config, x->config)); c++)
 			;
-		if (c == nc) {
-			dc[nc++] = (struct derive_cfg){j, x->config, s, x->l2, x->dram, 1};
-		} else {
-			dc[c].nrec++;
-			dc[c].l2 = MAX(dc[c].l2, x->l2);
-			dc[c].dram = MAX(dc[c].dram, x->dram);
+		if (c == nc)
+			dc[nc++] = (struct derive_cfg){j, x->config, s, 0, 0, 0, 0};
+		double ratio = tune_score(s.n, x->l2, x->dram) / tune_score(s.n, x->vs_l2, x->vs_dram);
+		dc[c].lost |= !tune_beats_default(s.n, x->l2, x->dram, x->vs_l2, x->vs_dram);
+		if (ratio > dc[c].worst_ratio) {
+			dc[c].worst_ratio = ratio;
+			dc[c].worst_time = tune_score(s.n, x->l2, x->dram);
+			dc[c].worst_vs_time = tune_score(s.n, x->vs_l2, x->vs_dram);
 		}
 	}
-	for (int j = 0; j < nb; j++)
+	double *best_ratio = nb ? xcalloc((size_t)nb, sizeof *best_ratio) : NULL;
+	for (int j = 0; j < nb; j++) {
+		struct tune_best *b = &(*out)[j];
+		best_ratio[j] = 1;
 		if (dk[j].have_default) {
-			struct kernel_spec *d = &dk[j].def;
-			(*out)[j].default_time = (*out)[j].time = tune_score(d->n, dk[j].dl2, dk[j].ddram);
-			(*out)[j].spec = *d;
-		}
-	/* the best-scoring candidate that beats the default (any, when the default was not measured) */
-	for (int c = 0; c < nc; c++) {
-		struct tune_best *b = &(*out)[dc[c].key];
-		struct derive_key *q = &dk[dc[c].key];
-		int32_t nn = dc[c].s.n;
-		double score = tune_score(nn, dc[c].l2, dc[c].dram);
-		if (q->have_default &&
-		    (dc[c].nrec < 2 || !tune_beats_default(nn, dc[c].l2, dc[c].dram, q->dl2, q->ddram)))
-			continue;
-		if (b->time < 0 || score < b->time) {
-			b->time = score;
-			b->spec = dc[c].s;
+			b->default_time = b->time = tune_score(dk[j].def.n, dk[j].dl2, dk[j].ddram);
+			b->spec = dk[j].def;
+		} else {
+			b->time = dk[j].any_score;
+			b->spec = dk[j].any;
 		}
 	}
+	for (int c = 0; c < nc; c++) {
+		int j = dc[c].key;
+		if (!dk[j].have_default || dc[c].lost || dc[c].worst_ratio >= best_ratio[j])
+			continue;
+		best_ratio[j] = dc[c].worst_ratio;
+		(*out)[j].spec = dc[c].s;
+		(*out)[j].time = dc[c].worst_time;
+		(*out)[j].default_time = dc[c].worst_vs_time;
+	}
+	free(best_ratio);
+	free(key_of);
 	free(dk);
 	free(dc);
 	if (nb)

@@ -4,14 +4,16 @@
  * measurement:
  *   {"key":"m=2560,k=2560,n=1;cpu=<16 hex>","config":"kernel i2s m=2560 ...","time":1.2e-4,
  *    "times":[...],"method":"1t-l2+dram/1","l2":2.9e-5,"dram":1.6e-4,"dram_times":[...],
+ *    "vs":"kernel i2s ...","vs_l2":3e-5,"vs_dram":1.9e-4,
  *    "error":null,"cpu":"<model name>","features":"avx2 ...","trit":"0.1","llvm":"19.1.7",
  *    "date":"2025-01-01T12:00:00Z"}
  * The key names the shape only (every kind competes for it) plus the CPU signature (a hash of
  * the model name and the feature string). l2 and dram are seconds per whole-matrix call measured
  * by bench/kmeasure.h on one thread (the L2 reps in "times", the DRAM windows in "dram_times");
- * time is their tune_score. trit_cache_dir()/tune/best.tsv is derived from the log, for this CPU
- * and TUNE_METHOD only: per key the default spec (tune_default_spec), unless a candidate
- * tune_beats_default; then the best-scoring such candidate.
+ * time is their tune_score. A duel record (vs set) was timed in turns with the default spec in one
+ * process, and carries the default's figures of that duel. trit_cache_dir()/tune/best.tsv is
+ * derived from the log, for this CPU and TUNE_METHOD only: per key the default spec
+ * (tune_default_spec), unless a candidate tune_beats_default in its duels; then the best such.
  *
  * How the runtime uses it (runtime/kernels.c, before spec_default):
  *     struct kernel_spec s;
@@ -33,6 +35,8 @@
 #define TUNE_METHOD "1t-l2+dram/1"
 /* a candidate replaces the default only when its score is at least this much lower */
 #define TUNE_MARGIN 0.03
+/* ... and neither its L2 nor its DRAM time is more than this much higher (timer noise) */
+#define TUNE_SLACK 0.02
 
 /* one measurement (one line of records.jsonl) */
 struct tune_record {
@@ -45,6 +49,8 @@ struct tune_record {
 	double l2, dram;     /* seconds per whole-matrix call, weights in L2 / from DRAM; 0 unknown */
 	int ndram;
 	double dram_reps[TUNE_MAX_REPS];  /* the DRAM windows */
+	char vs[256];        /* a duel's record: the default spec it was timed in turns with, else "" */
+	double vs_l2, vs_dram;            /* ... and the default's figures in that duel */
 	char error[256];     /* "" when the candidate was measured */
 	char cpu[128];       /* model name from /proc/cpuinfo */
 	char features[256];  /* cpu_feature_string */
@@ -89,7 +95,7 @@ int tunedb_read(const char *path, struct tune_record **out, struct error *e);
  * DRAM in real use, so 0.8 dram + 0.2 l2; the prefill GEMM is compute-bound: 0.8 l2 + 0.2 dram */
 double tune_score(int32_t n, double l2, double dram);
 /* 1 when a candidate (l2, dram) may replace the default (dl2, ddram) at batch n: its score is at
- * least TUNE_MARGIN lower and it is not slower in L2 nor from DRAM */
+ * least TUNE_MARGIN lower and it is not slower in L2 nor from DRAM (beyond TUNE_SLACK) */
 int tune_beats_default(int32_t n, double l2, double dram, double dl2, double ddram);
 /* the spec the runtime picks without tuning: the first of i2s, tl2, tl1 that holds the shape,
  * at this CPU's best ISA, tiles from spec_default; -1 when no kind holds it */
@@ -97,12 +103,11 @@ int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s);
 /* parses "m=..,k=..,n=.." (the start of a key); -1 when malformed */
 int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
 /* per key, among the error-free TUNE_METHOD records of this cpu/features: the default spec
- * (tune_default_spec) when it was measured and no candidate tune_beats_default, else the
- * best-scoring candidate that does (any candidate when the default was not measured). The default
- * counts with its fastest l2 and dram over its records, a candidate with its slowest, and it needs
- * at least two records (trit tune measures its winner again): noise must not put a slower kernel in
- * place of the default. default_time is the default's score. Returns the count (*out
- * malloc'd, sorted by n, then m, then k) */
+ * (tune_default_spec) unless a candidate won every duel it had against that default spec
+ * (tune_beats_default of its figures against the default's in the same duel); then the winner
+ * with the lowest worst-duel ratio of scores, its time and default_time the scores of that duel.
+ * When the default was never measured, the best-scoring record (default_time < 0); when it is kept,
+ * time = default_time = its best score. Returns the count (*out malloc'd, sorted by n, then m, then k) */
 int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
                        struct tune_best **out);
 /* writes best.tsv (atomically) */
