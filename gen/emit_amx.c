@@ -1,30 +1,34 @@
-/* emit_amx.c: the I2S kernel on AMX-INT8 (docs/kernels.md §9): acc = Σ c·q − Σ q with tdpbusd.
+/* emit_amx.c: the I2S kernel on AMX-INT8 (docs/kernels.md §9): acc = Σ c·q − Σ q with tdpbsud
+ * (s8 activations × u8 codes), C = [token][row] so that whole tiles are stored straight to y.
  *
- * Once per call: −Σq per token, and the activations in VNNI order (B[k/4][tok*4 + k%4], n rounded
- * up to 32 tokens, pad tokens zero) built with 16×16 dword transposes. Then per 32-row strip of
- * [row0, row1): the C tiles of every 32-token block start at −Σq (a stride-0 tile load) and live
- * in scratch between K slices; per slice of 512 k the strip's codes are unpacked ((v >> 2g) & 3,
- * rows past row1 zero) into a small L1-resident buffer, and every token block accumulates the
- * slice: tiles 0..3 = 32 rows × 32 tokens, 4,5 = codes (u8), 6,7 = activations (s8). Last, C
- * ([row][token]) is transposed back and stored to y[token][row], masked at row and token tails.
+ * Once per call: −Σq of every token in all 16 lanes of a 64-byte row (the C start value), and the
+ * activations copied into A-tile order (1 KiB per tile, pad tokens zero: tile loads straight from
+ * x, 16 rows ldx apart, ran at a third of the speed). Then
+ * per 32-row strip of [row0, row1) and slice of 512 k: the codes of the strip are unpacked into an
+ * L1-resident buffer in VNNI order (B[k/4][row*4 + k%4]: a dword transpose of the packed bytes,
+ * then (v >> 2g) & 3; rows past row1 zero), and every 32-token block accumulates the slice:
+ * tiles 0..3 = C of 32 tokens × 32 rows, 4,5 = activations (A), 6,7 = codes (B). C lives in
+ * scratch between slices; after the last one, whole tiles go to y with tilestored, tiles at the
+ * row or token tail through scratch and masked stores.
  * requires: llvm */
 #include <llvm-c/Core.h>
 
 #include "gen/emit.h"
 #include "gen/kinds.h"
 
-#define STRIP 32 /* rows per strip: two A tiles */
-/* bytes per 64-k chunk of the code buffer: 32 rows of 64, plus one line so that the chunks of a
- * row do not all fall into one L1 set */
-#define KCSTRIDE (STRIP * 64 + 64)
+#define STRIP 32 /* rows per strip: two B tiles */
+/* bytes per 64-k chunk of the code buffer: two 16-row B tiles, plus one line so that the chunks
+ * do not all fall into the same L1 sets */
+#define KCSTRIDE (2 * 1024 + 64)
 
 struct amx {
 	struct emit *e;
 	int kc; /* 64-byte k chunks per row: K/64 */
 	struct i2s_amx_layout l;
-	LLVMValueRef sumq, cacc, wa, xb; /* pointers into scratch */
-	LLVMValueRef npairs;             /* 32-token blocks of the call (i32) */
-	LLVMTypeRef v16;                 /* <16 x i32> */
+	LLVMValueRef nsq, cacc, wb, xa; /* pointers into scratch */
+	LLVMValueRef npairs;            /* 32-token blocks of the call (i32) */
+	LLVMValueRef r, nr;               /* the strip: first row, rows (i32) */
+	LLVMTypeRef v16;                  /* <16 x i32> */
 };
 
 static LLVMValueRef scratch_at(struct amx *a, size_t off)
@@ -54,20 +58,21 @@ static LLVMValueRef tmm(struct amx *a, int t)
 	return e_const(a->e->i8, t);
 }
 
-/* tileloadd64 / tilestored64 of tile t at p with a row stride */
-static void tile_load(struct amx *a, int t, LLVMValueRef p, long long stride)
+/* tileloadd64 / tilestored64 of tile t at p with a row stride (i64 value) */
+static void tile_load(struct amx *a, int t, LLVMValueRef p, LLVMValueRef stride)
 {
-	LLVMValueRef args[3] = {tmm(a, t), p, e_i64(a->e, stride)};
+	LLVMValueRef args[3] = {tmm(a, t), p, stride};
 	e_intrinsic(a->e, "llvm.x86.tileloadd64", NULL, 0, args, 3);
 }
 
-static void tile_store(struct amx *a, int t, LLVMValueRef p)
+static void tile_store(struct amx *a, int t, LLVMValueRef p, LLVMValueRef stride)
 {
-	LLVMValueRef args[3] = {tmm(a, t), p, e_i64(a->e, 64)};
+	LLVMValueRef args[3] = {tmm(a, t), p, stride};
 	e_intrinsic(a->e, "llvm.x86.tilestored64", NULL, 0, args, 3);
 }
 
-/* transposes 16 rows of <16 x i32> in place: four rounds of swapping index bit d of row and column */
+/* transposes 16 rows of <16 x i32> in place: four rounds of swapping index bit d of row and
+ * column. Rows 0..7 of the result only read columns 0..7 of the input. */
 static void transpose16(struct amx *a, LLVMValueRef v[16])
 {
 	struct emit *e = a->e;
@@ -108,7 +113,7 @@ static void load_config(struct amx *a)
 	e_intrinsic(e, "llvm.x86.ldtilecfg", NULL, 0, &cfg, 1);
 }
 
-/* sumq[t] = −Σ_k q[t][k] for t < n, 0 for the pad tokens up to 32 * npairs */
+/* nsq[t] = −Σ_k q[t][k] in 16 lanes for t < n, 0 for the pad tokens up to 32 * npairs */
 static void sum_activations(struct amx *a)
 {
 	struct emit *e = a->e;
@@ -123,184 +128,183 @@ static void sum_activations(struct amx *a)
 	LLVMBuildStore(e->b, e_dot_u8s8(e, s, e_splat(v64, 1), xv, 64), acc);
 	e_loop_end(e, &lk);
 	LLVMValueRef sum = e_reduce_add(e, LLVMBuildLoad2(e->b, a->v16, acc, ""));
-	LLVMBuildStore(e->b, LLVMBuildNeg(e->b, sum, ""), LLVMBuildGEP2(e->b, e->i32, a->sumq, &lt.i, 1, ""));
+	e_store(e, splat16(a, LLVMBuildNeg(e->b, sum, "")), at(a, a->nsq, lt.i, 64));
 	e_loop_end(e, &lt);
 	e_loop_begin(e, &lz, e->n, LLVMBuildMul(e->b, a->npairs, e_i32(e, 32), ""), 1);
-	LLVMBuildStore(e->b, e_i32(e, 0), LLVMBuildGEP2(e->b, e->i32, a->sumq, &lz.i, 1, ""));
+	e_store(e, LLVMConstNull(a->v16), at(a, a->nsq, lz.i, 64));
 	e_loop_end(e, &lz);
 }
 
-/* xb[tb][kc][i][t*4 + j] = x[16tb + t][64kc + 4i + j] for 2 * npairs blocks (tokens >= n are zero) */
-static void transform_activations(struct amx *a)
+/* xa[tb][kc][t][0..63] = x[16tb + t][64kc ..] for 2 * npairs blocks (tokens >= n are zero): each
+ * A tile is 1 KiB of contiguous memory */
+static void copy_activations(struct amx *a)
 {
 	struct emit *e = a->e;
-	struct loop lb, lk;
+	LLVMTypeRef v64 = e_vec(e, e->i8, 64);
 	LLVMValueRef last = LLVMBuildSub(e->b, e->n, e_i32(e, 1), "");
+	struct loop lb, lk;
 	e_loop_begin(e, &lb, e_i32(e, 0), LLVMBuildMul(e->b, a->npairs, e_i32(e, 2), ""), 1);
-	LLVMValueRef xrow[16], ok[16];
+	LLVMValueRef src[16], ok[16];
 	for (int t = 0; t < 16; t++) {
 		LLVMValueRef tok = LLVMBuildAdd(e->b, LLVMBuildMul(e->b, lb.i, e_i32(e, 16), ""), e_i32(e, t), "");
 		ok[t] = LLVMBuildICmp(e->b, LLVMIntSLT, tok, e->n, "");
-		LLVMValueRef tc = LLVMBuildSExt(e->b, e_smin(e, tok, last), e->i64, "");
-		xrow[t] = e_gep(e, e->x, LLVMBuildMul(e->b, tc, e->ldx, ""));
+		src[t] = e_gep(e, e->x, LLVMBuildMul(e->b, LLVMBuildSExt(e->b, e_smin(e, tok, last), e->i64, ""), e->ldx, ""));
 	}
-	LLVMValueRef dst0 = at(a, a->xb, lb.i, (long long)a->kc * 1024);
+	LLVMValueRef dst0 = at(a, a->xa, lb.i, (long long)a->kc * 1024);
 	e_loop_begin(e, &lk, e_i64(e, 0), e_i64(e, a->kc), 1);
-	LLVMValueRef v[16], zero = LLVMConstNull(a->v16);
-	LLVMValueRef xo = LLVMBuildMul(e->b, lk.i, e_i64(e, 64), "");
-	for (int t = 0; t < 16; t++)
-		v[t] = LLVMBuildSelect(e->b, ok[t], e_load(e, a->v16, e_gep(e, xrow[t], xo)), zero, "");
-	transpose16(a, v);
-	LLVMValueRef dst = at(a, dst0, lk.i, 1024);
-	for (int i = 0; i < 16; i++)
-		e_store(e, v[i], e_gep(e, dst, e_i64(e, 64 * i)));
+	LLVMValueRef xo = LLVMBuildMul(e->b, lk.i, e_i64(e, 64), ""), dst = at(a, dst0, lk.i, 1024);
+	for (int t = 0; t < 16; t++) {
+		LLVMValueRef v = LLVMBuildSelect(e->b, ok[t], e_load(e, v64, e_gep(e, src[t], xo)), LLVMConstNull(v64), "");
+		LLVMValueRef st = LLVMBuildStore(e->b, v, e_gep(e, dst, e_i64(e, 64 * t)));
+		LLVMSetAlignment(st, 64);
+	}
 	e_loop_end(e, &lk);
 	e_loop_end(e, &lb);
 }
 
-/* rows nr..31 of the code buffer become zero (a strip at the end of the row range) */
-static void zero_rows(struct amx *a, LLVMValueRef nr)
-{
-	struct emit *e = a->e;
-	struct loop lz;
-	e_loop_begin(e, &lz, nr, e_i32(e, STRIP), 1);
-	LLVMValueRef z0 = at(a, a->wa, lz.i, 64);
-	for (int c = 0; c < I2S_AMX_SLICE; c++)
-		e_store(e, LLVMConstNull(e_vec(e, e->i8, 64)), e_gep(e, z0, e_i64(e, (long long)c * KCSTRIDE)));
-	e_loop_end(e, &lz);
-}
-
-/* unpacks the codes of rows [r, r+nr), k chunks [kc0, kc0+cnt), into wa[chunk][row][64] */
-static void unpack_slice(struct amx *a, LLVMValueRef r, LLVMValueRef nr, LLVMValueRef kc0, int cnt)
+/* unpacks the codes of the strip, k chunks [kc0, kc0+cnt), into the code buffer: chunk c, rows
+ * 16h..16h+15 is the B tile at wb + c*KCSTRIDE + h*1024, row i = k 4i..4i+3 of the chunk. A whole
+ * strip reads rows at constant offsets; a short one clamps them and zeroes rows past nr. */
+static void unpack_rows(struct amx *a, LLVMValueRef kc0, int cnt, int whole)
 {
 	struct emit *e = a->e;
 	int kb = e->s->k / 4;
-	LLVMTypeRef v32 = e_vec(e, e->i8, 32), v64 = e_vec(e, e->i8, 64), w16 = e_vec(e, e->i16, 32);
-	LLVMValueRef idx[64], sh0[32], sh1[32];
-	for (int i = 0; i < 64; i++)
-		idx[i] = e_i32(e, i % 32);
-	for (int i = 0; i < 32; i++) {
-		sh0[i] = e_const(e->i16, i < 16 ? 0 : 2);
-		sh1[i] = e_const(e->i16, i < 16 ? 4 : 6);
-	}
-	LLVMValueRef bcast = LLVMConstVector(idx, 64), s0 = LLVMConstVector(sh0, 32), s1 = LLVMConstVector(sh1, 32);
-	LLVMValueRef three = e_splat(v64, 3);
-	struct loop lr;
-	e_loop_begin(e, &lr, e_i32(e, 0), nr, 1);
-	LLVMValueRef row = LLVMBuildAdd(e->b, r, lr.i, "");
-	LLVMValueRef src = e_gep(e, at(a, e->w, row, kb), LLVMBuildMul(e->b, kc0, e_i64(e, 16), ""));
-	LLVMValueRef dst = at(a, a->wa, lr.i, 64);
-	for (int b = 0; b < cnt / 2; b++) {
-		LLVMValueRef w = e_load(e, v32, e_gep(e, src, e_i64(e, 32 * b)));
-		LLVMValueRef wb = e_cast(e, LLVMBuildShuffleVector(e->b, w, LLVMGetUndef(v32), bcast, ""), w16);
-		LLVMValueRef lo = LLVMBuildAnd(e->b, e_cast(e, LLVMBuildLShr(e->b, wb, s0, ""), v64), three, "");
-		LLVMValueRef hi = LLVMBuildAnd(e->b, e_cast(e, LLVMBuildLShr(e->b, wb, s1, ""), v64), three, "");
-		e_store(e, lo, e_gep(e, dst, e_i64(e, (long long)(2 * b) * KCSTRIDE)));
-		e_store(e, hi, e_gep(e, dst, e_i64(e, (long long)(2 * b + 1) * KCSTRIDE)));
-	}
-	e_loop_end(e, &lr);
-}
-
-/* every token block's C tiles start at −Σq: each row of C is the block's −Σq (stride 0) */
-static void init_acc(struct amx *a)
-{
-	struct emit *e = a->e;
-	struct loop lp;
-	e_loop_begin(e, &lp, e_i32(e, 0), a->npairs, 1);
-	LLVMValueRef sq = at(a, a->sumq, lp.i, 128), cp = at(a, a->cacc, lp.i, 4096);
-	for (int c = 0; c < 4; c++) {
-		tile_load(a, c, e_gep(e, sq, e_i64(e, 64 * (c & 1))), 0);
-		tile_store(a, c, e_gep(e, cp, e_i64(e, 1024 * c)));
-	}
-	e_loop_end(e, &lp);
-}
-
-/* every token block accumulates k chunks [kc0, kc0+cnt) of the strip (codes in wa) */
-static void slice_mm(struct amx *a, LLVMValueRef kc0, int cnt)
-{
-	struct emit *e = a->e;
-	struct loop lp;
-	e_loop_begin(e, &lp, e_i32(e, 0), a->npairs, 1);
-	LLVMValueRef cp = at(a, a->cacc, lp.i, 4096);
-	for (int c = 0; c < 4; c++)
-		tile_load(a, c, e_gep(e, cp, e_i64(e, 1024 * c)), 64);
-	LLVMValueRef b0 = e_gep(e, at(a, a->xb, lp.i, 2LL * a->kc * 1024), LLVMBuildMul(e->b, kc0, e_i64(e, 1024), ""));
-	for (int k = 0; k < cnt; k++) {
-		LLVMValueRef ao = e_gep(e, a->wa, e_i64(e, (long long)k * KCSTRIDE));
-		LLVMValueRef bo = e_gep(e, b0, e_i64(e, (long long)k * 1024));
-		tile_load(a, 4, ao, 64);
-		tile_load(a, 5, e_gep(e, ao, e_i64(e, 1024)), 64);
-		tile_load(a, 6, bo, 64);
-		tile_load(a, 7, e_gep(e, bo, e_i64(e, (long long)a->kc * 1024)), 64);
-		for (int c = 0; c < 4; c++) {
-			LLVMValueRef args[3] = {tmm(a, c), tmm(a, 4 + (c >> 1)), tmm(a, 6 + (c & 1))};
-			e_intrinsic(e, "llvm.x86.tdpbusd", NULL, 0, args, 3);
+	LLVMTypeRef v8 = e_vec(e, e->i32, 8);
+	LLVMValueRef widen[16];
+	for (int i = 0; i < 16; i++)
+		widen[i] = i < 8 ? e_i32(e, i) : LLVMGetUndef(e->i32);
+	LLVMValueRef wmask = LLVMConstVector(widen, 16), three = e_splat(a->v16, 0x03030303);
+	LLVMValueRef base = e_gep(e, at(a, e->w, a->r, kb), LLVMBuildMul(e->b, kc0, e_i64(e, 16), ""));
+	LLVMValueRef last = LLVMBuildSub(e->b, a->nr, e_i32(e, 1), "");
+	for (int h = 0; h < 2; h++) {
+		LLVMValueRef src[16], ok[16];
+		for (int m = 0; m < 16; m++) {
+			if (whole) {
+				src[m] = e_gep(e, base, e_i64(e, (long long)(16 * h + m) * kb));
+				continue;
+			}
+			ok[m] = LLVMBuildICmp(e->b, LLVMIntSLT, e_i32(e, 16 * h + m), a->nr, "");
+			src[m] = at(a, base, e_smin(e, e_i32(e, 16 * h + m), last), kb);
+		}
+		for (int b = 0; b < cnt / 2; b++) {
+			LLVMValueRef v[16];
+			for (int m = 0; m < 16; m++) {
+				LLVMValueRef w = e_load(e, v8, e_gep(e, src[m], e_i64(e, 32 * b)));
+				if (!whole)
+					w = LLVMBuildSelect(e->b, ok[m], w, LLVMConstNull(v8), "");
+				v[m] = LLVMBuildShuffleVector(e->b, w, LLVMGetUndef(v8), wmask, "");
+			}
+			transpose16(a, v); /* v[i] = dword i (bytes 4i..4i+3) of the block of each row */
+			for (int i = 0; i < 8; i++)
+				for (int g = 0; g < 4; g++) {
+					LLVMValueRef c = v[i];
+					if (g)
+						c = LLVMBuildLShr(e->b, c, e_splat(a->v16, 2 * g), "");
+					c = LLVMBuildAnd(e->b, c, three, "");
+					long long off = (long long)(2 * b + g / 2) * KCSTRIDE + h * 1024 + (i + 8 * (g & 1)) * 64;
+					LLVMValueRef st = LLVMBuildStore(e->b, c, e_gep(e, a->wb, e_i64(e, off)));
+					LLVMSetAlignment(st, 64);
+				}
 		}
 	}
-	for (int c = 0; c < 4; c++)
-		tile_store(a, c, e_gep(e, cp, e_i64(e, 1024 * c)));
-	e_loop_end(e, &lp);
 }
 
-/* y[tok][r + 16mt + i] = C[i][tok] for the C tiles of token block pair p; masked stores at the
- * row tail (nr < 32) and past n */
-static void write_pair(struct amx *a, LLVMValueRef r, LLVMValueRef nr, LLVMValueRef p, int masked)
+static void unpack_slice(struct amx *a, LLVMValueRef kc0, int cnt)
+{
+	struct emit *e = a->e;
+	LLVMBasicBlockRef whole = LLVMAppendBasicBlockInContext(e->c, e->fn, "whole_strip");
+	LLVMBasicBlockRef part = LLVMAppendBasicBlockInContext(e->c, e->fn, "short_strip");
+	LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(e->c, e->fn, "unpacked");
+	LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, a->nr, e_i32(e, STRIP), ""), whole, part);
+	LLVMPositionBuilderAtEnd(e->b, whole);
+	unpack_rows(a, kc0, cnt, 1);
+	LLVMBuildBr(e->b, join);
+	LLVMPositionBuilderAtEnd(e->b, part);
+	unpack_rows(a, kc0, cnt, 0);
+	LLVMBuildBr(e->b, join);
+	LLVMPositionBuilderAtEnd(e->b, join);
+}
+
+/* the C tiles of token block pair p after the last slice: to y, through scratch at the tails */
+static void store_out(struct amx *a, LLVMValueRef p, LLVMValueRef cp)
 {
 	struct emit *e = a->e;
 	LLVMValueRef iota[16];
 	for (int i = 0; i < 16; i++)
 		iota[i] = e_i32(e, i);
 	LLVMValueRef lanes = LLVMConstVector(iota, 16), last = LLVMBuildSub(e->b, e->n, e_i32(e, 1), "");
-	LLVMValueRef tok0 = LLVMBuildMul(e->b, p, e_i32(e, 32), ""), cp = at(a, a->cacc, p, 4096);
+	LLVMValueRef ystride = LLVMBuildMul(e->b, e->ldy, e_i64(e, 4), "");
 	for (int c = 0; c < 4; c++) {
-		int mt = c >> 1, tt = c & 1;
-		LLVMValueRef v[16];
-		for (int i = 0; i < 16; i++) {
-			v[i] = LLVMBuildLoad2(e->b, a->v16, e_gep(e, cp, e_i64(e, 1024 * c + 64 * i)), "");
-			LLVMSetAlignment(v[i], 64);
-		}
-		transpose16(a, v);
-		LLVMValueRef vr = e_smin(e, LLVMBuildSub(e->b, nr, e_i32(e, 16 * mt), ""), e_i32(e, 16));
-		LLVMValueRef rr = LLVMBuildSExt(e->b, LLVMBuildAdd(e->b, r, e_i32(e, 16 * mt), ""), e->i64, "");
+		int tt = c >> 1, mt = c & 1;
+		LLVMValueRef tok0 = LLVMBuildAdd(e->b, LLVMBuildMul(e->b, p, e_i32(e, 32), ""), e_i32(e, 16 * tt), "");
+		LLVMValueRef rows = LLVMBuildSub(e->b, a->nr, e_i32(e, 16 * mt), "");
+		LLVMValueRef rr = LLVMBuildSExt(e->b, LLVMBuildAdd(e->b, a->r, e_i32(e, 16 * mt), ""), e->i64, "");
+		LLVMValueRef full = LLVMBuildAnd(
+			e->b, LLVMBuildICmp(e->b, LLVMIntSLE, LLVMBuildAdd(e->b, tok0, e_i32(e, 16), ""), e->n, ""),
+			LLVMBuildICmp(e->b, LLVMIntSGE, rows, e_i32(e, 16), ""), "");
+		LLVMBasicBlockRef whole = LLVMAppendBasicBlockInContext(e->c, e->fn, "whole");
+		LLVMBasicBlockRef tail = LLVMAppendBasicBlockInContext(e->c, e->fn, "tail");
+		LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(e->c, e->fn, "stored");
+		LLVMBuildCondBr(e->b, full, whole, tail);
+
+		LLVMPositionBuilderAtEnd(e->b, whole);
+		LLVMValueRef yo = LLVMBuildAdd(e->b, LLVMBuildMul(e->b, LLVMBuildSExt(e->b, tok0, e->i64, ""), e->ldy, ""), rr, "");
+		tile_store(a, c, LLVMBuildGEP2(e->b, e->i32, e->y, &yo, 1, ""), ystride);
+		LLVMBuildBr(e->b, join);
+
+		LLVMPositionBuilderAtEnd(e->b, tail);
+		LLVMValueRef stage = e_gep(e, cp, e_i64(e, 1024 * c));
+		tile_store(a, c, stage, e_i64(e, 64));
+		LLVMValueRef vr = e_smin(e, rows, e_i32(e, 16));
 		for (int t = 0; t < 16; t++) {
-			LLVMValueRef tok = LLVMBuildAdd(e->b, tok0, e_i32(e, 16 * tt + t), "");
-			LLVMValueRef tc = masked ? e_smin(e, tok, last) : tok;
-			LLVMValueRef yo = LLVMBuildMul(e->b, LLVMBuildSExt(e->b, tc, e->i64, ""), e->ldy, "");
-			LLVMValueRef py = LLVMBuildGEP2(e->b, e->i32, e->y, (LLVMValueRef[]){LLVMBuildAdd(e->b, yo, rr, "")}, 1, "");
-			if (!masked) {
-				e_store(e, v[t], py);
-				continue;
-			}
-			LLVMValueRef ok = LLVMBuildICmp(e->b, LLVMIntSLT, tok, e->n, "");
-			LLVMValueRef cnt = LLVMBuildSelect(e->b, ok, vr, e_i32(e, 0), "");
+			LLVMValueRef tok = LLVMBuildAdd(e->b, tok0, e_i32(e, t), "");
+			LLVMValueRef cnt = LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntSLT, tok, e->n, ""), vr, e_i32(e, 0), "");
 			LLVMValueRef mask = LLVMBuildICmp(e->b, LLVMIntSLT, lanes, splat16(a, cnt), "");
+			LLVMValueRef o = LLVMBuildAdd(e->b, LLVMBuildMul(e->b, LLVMBuildSExt(e->b, e_smin(e, tok, last), e->i64, ""),
+			                                                 e->ldy, ""), rr, "");
+			LLVMValueRef v = LLVMBuildLoad2(e->b, a->v16, e_gep(e, stage, e_i64(e, 64 * t)), "");
+			LLVMSetAlignment(v, 64);
 			LLVMTypeRef ov[2] = {a->v16, e->ptr};
-			LLVMValueRef args[4] = {v[t], py, e_i32(e, 4), mask};
+			LLVMValueRef args[4] = {v, LLVMBuildGEP2(e->b, e->i32, e->y, &o, 1, ""), e_i32(e, 4), mask};
 			e_intrinsic(e, "llvm.masked.store", ov, 2, args, 4);
 		}
+		LLVMBuildBr(e->b, join);
+		LLVMPositionBuilderAtEnd(e->b, join);
 	}
 }
 
-/* writes every token block pair of the strip: plain stores when all 32 rows and tokens exist */
-static void write_out(struct amx *a, LLVMValueRef r, LLVMValueRef nr)
+/* one slice of the strip: k chunks [kc0, kc0+cnt) for every token block pair; C starts at −Σq in
+ * the first slice and is stored out after the last */
+static void slice(struct amx *a, LLVMValueRef kc0, int cnt, int first, int last)
 {
 	struct emit *e = a->e;
+	unpack_slice(a, kc0, cnt);
 	struct loop lp;
 	e_loop_begin(e, &lp, e_i32(e, 0), a->npairs, 1);
-	LLVMValueRef end = LLVMBuildMul(e->b, LLVMBuildAdd(e->b, lp.i, e_i32(e, 1), ""), e_i32(e, 32), "");
-	LLVMValueRef full = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, nr, e_i32(e, STRIP), ""),
-	                                 LLVMBuildICmp(e->b, LLVMIntSLE, end, e->n, ""), "");
-	LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(e->c, e->fn, "full");
-	LLVMBasicBlockRef tail = LLVMAppendBasicBlockInContext(e->c, e->fn, "tail");
-	LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(e->c, e->fn, "written");
-	LLVMBuildCondBr(e->b, full, fast, tail);
-	LLVMPositionBuilderAtEnd(e->b, fast);
-	write_pair(a, r, nr, lp.i, 0);
-	LLVMBuildBr(e->b, join);
-	LLVMPositionBuilderAtEnd(e->b, tail);
-	write_pair(a, r, nr, lp.i, 1);
-	LLVMBuildBr(e->b, join);
-	LLVMPositionBuilderAtEnd(e->b, join);
+	LLVMValueRef cp = at(a, a->cacc, lp.i, 4096), ap[2];
+	ap[0] = e_gep(e, at(a, a->xa, lp.i, 2LL * a->kc * 1024), LLVMBuildMul(e->b, kc0, e_i64(e, 1024), ""));
+	ap[1] = e_gep(e, ap[0], e_i64(e, (long long)a->kc * 1024));
+	for (int c = 0; c < 4; c++) {
+		if (first)
+			tile_load(a, c, e_gep(e, at(a, a->nsq, lp.i, 32 * 64), e_i64(e, 16 * 64 * (c >> 1))), e_i64(e, 64));
+		else
+			tile_load(a, c, e_gep(e, cp, e_i64(e, 1024 * c)), e_i64(e, 64));
+	}
+	for (int k = 0; k < cnt; k++) {
+		for (int tt = 0; tt < 2; tt++)
+			tile_load(a, 4 + tt, e_gep(e, ap[tt], e_i64(e, 1024LL * k)), e_i64(e, 64));
+		for (int mt = 0; mt < 2; mt++)
+			tile_load(a, 6 + mt, e_gep(e, a->wb, e_i64(e, (long long)k * KCSTRIDE + 1024 * mt)), e_i64(e, 64));
+		for (int c = 0; c < 4; c++) {
+			LLVMValueRef args[3] = {tmm(a, c), tmm(a, 4 + (c >> 1)), tmm(a, 6 + (c & 1))};
+			e_intrinsic(e, "llvm.x86.tdpbsud", NULL, 0, args, 3);
+		}
+	}
+	if (last)
+		store_out(a, lp.i, cp);
+	else
+		for (int c = 0; c < 4; c++)
+			tile_store(a, c, e_gep(e, cp, e_i64(e, 1024 * c)), e_i64(e, 64));
 	e_loop_end(e, &lp);
 }
 
@@ -311,34 +315,33 @@ int emit_i2s_amx(struct emit *e, struct error *err)
 		return errorf(err, "i2s needs k %% 128 == 0 (k=%d)", s->k);
 	struct amx a = {.e = e, .kc = s->k / 64, .l = i2s_amx_layout(s->k, s->n)};
 	a.v16 = e_vec(e, e->i32, 16);
-	a.sumq = scratch_at(&a, a.l.sumq);
+	a.nsq = scratch_at(&a, a.l.nsq);
 	a.cacc = scratch_at(&a, a.l.cacc);
-	a.wa = scratch_at(&a, a.l.wa);
-	a.xb = scratch_at(&a, a.l.xb);
+	a.wb = scratch_at(&a, a.l.wb);
+	a.xa = scratch_at(&a, a.l.xa);
 	a.npairs = LLVMBuildSDiv(e->b, LLVMBuildAdd(e->b, e->n, e_i32(e, 31), ""), e_i32(e, 32), "");
 
 	load_config(&a);
 	sum_activations(&a);
-	transform_activations(&a);
+	copy_activations(&a);
 
-	int full = a.kc / I2S_AMX_SLICE, rem = a.kc % I2S_AMX_SLICE; /* rem is even: k % 128 == 0 */
-	struct loop ls, lk;
+	int S = I2S_AMX_SLICE, nsl = (a.kc + S - 1) / S, tailcnt = a.kc - (nsl - 1) * S; /* even: k % 128 == 0 */
+	struct loop ls;
 	e_loop_begin(e, &ls, e->row0, e->row1, STRIP);
-	LLVMValueRef nr = e_smin(e, LLVMBuildSub(e->b, e->row1, ls.i, ""), e_i32(e, STRIP));
-	zero_rows(&a, nr);
-	init_acc(&a);
-	if (full > 0) {
-		e_loop_begin(e, &lk, e_i64(e, 0), e_i64(e, (long long)full * I2S_AMX_SLICE), I2S_AMX_SLICE);
-		unpack_slice(&a, ls.i, nr, lk.i, I2S_AMX_SLICE);
-		slice_mm(&a, lk.i, I2S_AMX_SLICE);
-		e_loop_end(e, &lk);
+	a.r = ls.i;
+	a.nr = e_smin(e, LLVMBuildSub(e->b, e->row1, ls.i, ""), e_i32(e, STRIP));
+	if (nsl == 1) {
+		slice(&a, e_i64(e, 0), tailcnt, 1, 1);
+	} else {
+		slice(&a, e_i64(e, 0), S, 1, 0);
+		if (nsl > 2) {
+			struct loop lk;
+			e_loop_begin(e, &lk, e_i64(e, S), e_i64(e, (long long)(nsl - 1) * S), S);
+			slice(&a, lk.i, S, 0, 0);
+			e_loop_end(e, &lk);
+		}
+		slice(&a, e_i64(e, (long long)(nsl - 1) * S), tailcnt, 0, 1);
 	}
-	if (rem > 0) {
-		LLVMValueRef kc0 = e_i64(e, (long long)full * I2S_AMX_SLICE);
-		unpack_slice(&a, ls.i, nr, kc0, rem);
-		slice_mm(&a, kc0, rem);
-	}
-	write_out(&a, ls.i, nr);
 	e_loop_end(e, &ls);
 	e_intrinsic(e, "llvm.x86.tilerelease", NULL, 0, NULL, 0);
 	return 0;

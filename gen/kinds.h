@@ -76,23 +76,24 @@ static inline int16_t lut_entry(const uint8_t *lut32, int i)
 
 /* k chunks of 64 per slice of the AMX I2S kernel: a 32-row slice of codes stays in L1 */
 #define I2S_AMX_SLICE 8
-/* the scratch layout of the AMX I2S kernel (docs/kernels.md §9), byte offsets from scratch:
- * tile config, per-token −Σq, C accumulators of every 32-token block (4 tiles each), the codes of
- * a 32-row × 512-k slice (chunks of 32 × 64 bytes plus a pad line), and the activations in VNNI
- * order for n rounded up to 32 tokens */
+/* the scratch layout of the AMX I2S kernel (docs/kernels.md §9), byte offsets from scratch, with
+ * T = n rounded up to 32: tile config; per token −Σq in all 16 lanes (T × 64 B); C of every
+ * 32-token block between K slices (T/32 × 4 KiB); the codes of a 32-row × 512-k slice in VNNI
+ * order (chunks of 2 × 1 KiB plus a pad line); the activations as A tiles, [16-token block][k/64]
+ * [16 tokens][64 bytes], pad tokens zero (T × K) */
 struct i2s_amx_layout {
-	size_t cfg, sumq, cacc, wa, xb, total;
+	size_t cfg, nsq, cacc, wb, xa, total;
 };
 static inline struct i2s_amx_layout i2s_amx_layout(int32_t k, int32_t n)
 {
 	struct i2s_amx_layout l;
 	size_t tokens = ((size_t)(n < 1 ? 1 : n) + 31) / 32 * 32;
 	l.cfg = 0;
-	l.sumq = 64;
-	l.cacc = l.sumq + (tokens * 4 + 63) / 64 * 64;
-	l.wa = l.cacc + tokens / 32 * 4096;
-	l.xb = l.wa + I2S_AMX_SLICE * (32 * 64 + 64);
-	l.total = l.xb + tokens * (size_t)k;
+	l.nsq = 64;
+	l.cacc = l.nsq + tokens * 64;
+	l.wb = l.cacc + tokens / 32 * 4096;
+	l.xa = l.wb + I2S_AMX_SLICE * (2 * 1024 + 64);
+	l.total = l.xa + tokens * (size_t)k;
 	return l;
 }
 

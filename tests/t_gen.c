@@ -360,7 +360,7 @@ TEST(tl_model_shapes)
 		model_shapes(KIND_TL2);
 }
 
-/* ---- AMX (i2s only): GEMM tiles of 32 rows × 32 tokens, zero-padded rows and tokens ---- */
+/* ---- AMX (i2s only): tiles of 32 tokens × 32 rows, zero-padded rows and tokens ---- */
 
 static int amx_skip(void)
 {
@@ -382,7 +382,7 @@ TEST(i2s_amx_odd_shapes_batches_and_rows)
 	if (amx_skip())
 		return;
 	static const int32_t ms[] = {1, 16, 33, 70, 100};
-	static const int32_t ks[] = {128, 384};
+	static const int32_t ks[] = {128, 384, 640, 1152}; /* 1, 1, 2 and 3 slices of 512 k */
 	static const int32_t ns[] = {1, 2, 15, 16, 17, 33, 64, 128};
 	for (size_t i = 0; i < COUNTOF(ms) && !test_failed(); i++)
 		for (size_t j = 0; j < COUNTOF(ks) && !test_failed(); j++) {
