@@ -29,6 +29,7 @@
 
 #define MAX_CANDIDATES 64
 #define VERIFY_TOKENS 4
+#define TOP_DUELS 3 /* candidates that may duel the default at the end of a key, best first */
 
 void tune_default_options(struct tune_options *o)
 {
@@ -518,6 +519,9 @@ struct key_state {
 	double default_l2, default_dram;
 	double spent;                 /* seconds in try_candidate, over tries calls */
 	int tries;
+	struct kernel_spec top[TOP_DUELS]; /* the best-scoring candidates that beat the default so far */
+	double top_score[TOP_DUELS];
+	int ntop;
 };
 
 static int was_measured(const struct key_state *ks, const struct kernel_spec *s)
@@ -598,6 +602,24 @@ static void write_record(struct run *run, const struct shape_data *d, const stru
 		run->sum->errors++;
 }
 
+/* keeps s among the TOP_DUELS best-scoring candidates */
+static void add_top(struct key_state *ks, const struct kernel_spec *s, double score)
+{
+	int i;
+	if (ks->ntop < TOP_DUELS)
+		i = ks->ntop++;
+	else if (score < ks->top_score[TOP_DUELS - 1])
+		i = TOP_DUELS - 1;
+	else
+		return;
+	for (; i > 0 && ks->top_score[i - 1] > score; i--) {
+		ks->top[i] = ks->top[i - 1];
+		ks->top_score[i] = ks->top_score[i - 1];
+	}
+	ks->top[i] = *s;
+	ks->top_score[i] = score;
+}
+
 /* measures one candidate and records it; -1 when the run must stop */
 static int try_candidate(struct run *run, struct key_state *ks, struct shape_data *d,
                          const struct kernel_spec *s, int is_default)
@@ -617,6 +639,9 @@ static int try_candidate(struct run *run, struct key_state *ks, struct shape_dat
 	write_record(run, d, s, r, NULL, NULL);
 	ks->spent += now_seconds() - start;
 	ks->tries++;
+	if (r->ok && !is_default && ks->have_default &&
+	    tune_beats_default(d->n, r->l2, r->dram, ks->default_l2, ks->default_dram))
+		add_top(ks, s, tune_score(d->n, r->l2, r->dram));
 	if (r->ok && becomes_best(ks, d->n, r->l2, r->dram, is_default)) {
 		ks->best_score = tune_score(d->n, r->l2, r->dram);
 		ks->best_l2 = r->l2;
@@ -632,15 +657,16 @@ static int try_candidate(struct run *run, struct key_state *ks, struct shape_dat
 	return 0;
 }
 
-/* the duel: the default and the winner measured in turns in one child and recorded, the
- * winner's record carrying the default's figures; 1 when the winner tune_beats_default there, 0 when
+/* the duel: the default and candidate w measured in turns in one child and recorded, w's record
+ * carrying the default's figures; 1 when w tune_beats_default there (then it is ks->best), 0 when
  * not (or either failed), -1 when the run must stop */
-static int duel(struct run *run, struct key_state *ks, struct shape_data *d, const struct kernel_spec *def)
+static int duel(struct run *run, struct key_state *ks, struct shape_data *d, const struct kernel_spec *def,
+                const struct kernel_spec *w)
 {
 	double left = run->end - now_seconds();
 	if (interrupted || left < 0.05)
 		return -1;
-	struct kernel_spec two[2] = {*def, ks->best};
+	struct kernel_spec two[2] = {*def, *w};
 	struct child_result cr;
 	double timeout = MIN(run->o->candidate_timeout, left);
 	if (measure(two, 2, d, run->o->reps, timeout, &cr) < 0)
@@ -654,10 +680,13 @@ static int duel(struct run *run, struct key_state *ks, struct shape_data *d, con
 		return 0;
 	ks->default_l2 = cr.r[0].l2;
 	ks->default_dram = cr.r[0].dram;
+	if (!tune_beats_default(d->n, cr.r[1].l2, cr.r[1].dram, cr.r[0].l2, cr.r[0].dram))
+		return 0;
+	ks->best = *w;
 	ks->best_l2 = cr.r[1].l2;
 	ks->best_dram = cr.r[1].dram;
 	ks->best_score = tune_score(d->n, cr.r[1].l2, cr.r[1].dram);
-	return tune_beats_default(d->n, cr.r[1].l2, cr.r[1].dram, cr.r[0].l2, cr.r[0].dram);
+	return 1;
 }
 
 /* tunes one key until its deadline; -1 when the whole run must stop */
@@ -695,11 +724,15 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 			break; /* a local optimum: every neighbour measured */
 	}
 #undef SEARCH_OPEN
-	/* a winner other than the default must beat it again, measured in turns with it (a duel);
-	 * tunedb_derive_best judges by the duels */
-	if (!stop && ks.have_default && ks.best_score > 0 && !same_spec(&ks.best, &def)) {
-		int won = duel(run, &ks, d, &def);
-		stop = won < 0;
+	/* a winner other than the default must beat it again, measured in turns with it (a duel;
+	 * tunedb_derive_best judges by the duels): the best-scoring candidate first, the runners-up
+	 * while the key has time */
+	if (ks.have_default && !same_spec(&ks.best, &def)) {
+		int won = 0;
+		for (int i = 0; i < ks.ntop && !stop && !won && (i == 0 || now_seconds() < deadline); i++) {
+			won = duel(run, &ks, d, &def, &ks.top[i]);
+			stop = won < 0;
+		}
 		if (won <= 0) {
 			ks.best = def;
 			ks.best_l2 = ks.default_l2;
