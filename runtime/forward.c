@@ -142,6 +142,78 @@ __attribute__((target("avx2,fma"))) static void axpy_f32_avx2(float a, const flo
 }
 #endif
 
+/* Σ x² in double, in a fixed order (lane i % 8, then the lanes pairwise), the same on every ISA */
+typedef double (*sumsq_fn)(const float *x, int64_t n);
+/* y = (x * scale) * w */
+typedef void (*scale_mul_fn)(const float *x, float scale, const float *w, float *y, int64_t n);
+/* y = max(g, 0)² * u (the squared-ReLU GLU; NaN gates give 0, as g > 0 ? g*g : 0 does) */
+typedef void (*relu2_glu_fn)(const float *g, const float *u, float *y, int64_t n);
+
+static double sumsq_scalar(const float *x, int64_t n)
+{
+	double a[8] = {0};
+	for (int64_t i = 0; i < n; i++)
+		a[i % 8] += (double)x[i] * (double)x[i];
+	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+static void scale_mul_scalar(const float *x, float scale, const float *w, float *y, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] = x[i] * scale * w[i];
+}
+
+static void relu2_glu_scalar(const float *g, const float *u, float *y, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] = (g[i] > 0 ? g[i] * g[i] : 0.0f) * u[i];
+}
+
+#ifdef HAVE_AVX2_DOT
+__attribute__((target("avx2"))) static double sumsq_avx2(const float *x, int64_t n)
+{
+	__m256d lo = _mm256_setzero_pd(), hi = lo;
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) { /* no FMA: each square is rounded to double first, as in C */
+		__m256d a = _mm256_cvtps_pd(_mm_loadu_ps(x + i)), b = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4));
+		lo = _mm256_add_pd(lo, _mm256_mul_pd(a, a));
+		hi = _mm256_add_pd(hi, _mm256_mul_pd(b, b));
+	}
+	double a[8];
+	_mm256_storeu_pd(a, lo);
+	_mm256_storeu_pd(a + 4, hi);
+	for (; i < n; i++)
+		a[i % 8] += (double)x[i] * (double)x[i];
+	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+__attribute__((target("avx2"))) static void scale_mul_avx2(const float *x, float scale, const float *w, float *y,
+                                                            int64_t n)
+{
+	__m256 s = _mm256_set1_ps(scale);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), s), _mm256_loadu_ps(w + i)));
+	for (; i < n; i++)
+		y[i] = x[i] * scale * w[i];
+}
+
+__attribute__((target("avx2"))) static void relu2_glu_avx2(const float *g, const float *u, float *y, int64_t n)
+{
+	__m256 z = _mm256_setzero_ps();
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256 r = _mm256_max_ps(_mm256_loadu_ps(g + i), z); /* NaN or -0 → +0 (maxps returns the 2nd) */
+		_mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(r, r), _mm256_loadu_ps(u + i)));
+	}
+	for (; i < n; i++)
+		y[i] = (g[i] > 0 ? g[i] * g[i] : 0.0f) * u[i];
+}
+#endif
+
+static sumsq_fn sumsq = sumsq_scalar;
+static scale_mul_fn scale_mul = scale_mul_scalar;
+static relu2_glu_fn relu2_glu = relu2_glu_scalar;
 static axpy_f16_fn axpy_f16 = axpy_f16_scalar;
 static axpy_f32_fn axpy_f32 = axpy_f32_scalar;
 static dot_f16_fn dot_f16 = dot_f16_scalar;
@@ -158,6 +230,11 @@ static void init_tables(void)
 		dot_f32 = dot_f32_avx2;
 		axpy_f16 = axpy_f16_avx2;
 		axpy_f32 = axpy_f32_avx2;
+	}
+	if (c->avx2) {
+		sumsq = sumsq_avx2;
+		scale_mul = scale_mul_avx2;
+		relu2_glu = relu2_glu_avx2;
 	}
 #endif
 }
@@ -264,12 +341,8 @@ struct job {
 
 static void rms_norm(const float *x, int64_t k, const float *w, float eps, float *y)
 {
-	double ss = 0;
-	for (int64_t i = 0; i < k; i++)
-		ss += (double)x[i] * (double)x[i];
-	float scale = 1.0f / sqrtf((float)(ss / (double)k) + eps);
-	for (int64_t i = 0; i < k; i++)
-		y[i] = x[i] * scale * w[i];
+	float scale = 1.0f / sqrtf((float)(sumsq(x, k) / (double)k) + eps);
+	scale_mul(x, scale, w, y, k);
 }
 
 static void job_norm_quant(const struct job *j, long lo, long hi, int ith)
@@ -280,14 +353,11 @@ static void job_norm_quant(const struct job *j, long lo, long hi, int ith)
 		const float *src = j->src + t * j->ld;
 		if (j->glu) {
 			const float *up = src + j->glu_off;
-			for (int64_t i = 0; i < j->k; i++) {
-				float g = src[i], a;
-				if (f->m->relu2)
-					a = g > 0 ? g * g : 0.0f;
-				else
-					a = g / (1.0f + expf(-g));
-				row[i] = a * up[i];
-			}
+			if (f->m->relu2)
+				relu2_glu(src, up, row, j->k);
+			else
+				for (int64_t i = 0; i < j->k; i++)
+					row[i] = src[i] / (1.0f + expf(-src[i])) * up[i];
 			src = row;
 		}
 		if (j->norm_w) {

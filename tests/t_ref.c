@@ -388,6 +388,37 @@ TEST(quantize_act_hand_checked)
 		CHECKF(qn[i] == nfwant[i], "nonfinite #%zu: q=%d, want %d", i, qn[i], nfwant[i]);
 }
 
+/* the SIMD forms give the bytes and scale of the plain form: random lengths (bodies and tails), ties,
+ * NaN, infinities, -0, subnormals and huge values anywhere, and all-special tokens */
+TEST(quantize_act_forms_identical)
+{
+	enum { KMAX = 6912 };
+	static float x[KMAX];
+	static int8_t q0[KMAX], q1[KMAX], q2[KMAX];
+	int8_t *const q[3] = {q0, q1, q2};
+	const float specials[] = {NAN, INFINITY, -INFINITY, -0.0f, 1e-40f, -3e38f, 0.5f, -2.5f, 127.0f, 1e-6f};
+	struct rng g;
+	rng_seed(&g, 31);
+	int forms = 0;
+	for (int trial = 0; trial < 400; trial++) {
+		int64_t k = trial < 100 ? trial : trial < 390 ? 1 + (int64_t)rng_below(&g, 3000) : KMAX;
+		int mode = trial % 4; /* 0 normal, 1 with specials, 2 integers (ties after scaling by 1), 3 only specials */
+		for (int64_t i = 0; i < k; i++) {
+			x[i] = mode == 2 ? (float)((int)rng_below(&g, 255) - 127) * (rng_below(&g, 2) ? 1.0f : 0.5f)
+			                 : rng_normal(&g) * (float)(1 + rng_below(&g, 100));
+			if ((mode == 1 && rng_below(&g, 10) == 0) || mode == 3)
+				x[i] = specials[rng_below(&g, COUNTOF(specials))];
+		}
+		float sc[3];
+		forms = quantize_act_forms(x, k, q, sc);
+		for (int f = 1; f < forms; f++) {
+			CHECKF(sc[f] == sc[0], "trial %d k=%lld form %d: scale %g, plain %g", trial, (long long)k, f, sc[f], sc[0]);
+			CHECKF(memcmp(q[f], q[0], (size_t)k) == 0, "trial %d k=%lld form %d: bytes differ", trial, (long long)k, f);
+		}
+	}
+	printf("# %d quantize_act forms on this CPU\n", forms);
+}
+
 /* spec_legal must refuse and name the offending value */
 static void check_refused(struct kernel_spec s, const char *needle)
 {
