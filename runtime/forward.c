@@ -211,6 +211,38 @@ __attribute__((target("avx2"))) static void relu2_glu_avx2(const float *g, const
 }
 #endif
 
+/* out = (float)acc * scale [+ bias] or out += that: dequant_out's one multiply, per row */
+typedef void (*dequant_fn)(const int32_t *acc, float scale, const float *bias, float *out, int add, long n);
+
+static void dequant_scalar(const int32_t *acc, float scale, const float *bias, float *out, int add, long n)
+{
+	for (long r = 0; r < n; r++) {
+		float v = (float)acc[r] * scale;
+		if (bias)
+			v += bias[r];
+		out[r] = add ? out[r] + v : v;
+	}
+}
+
+#ifdef HAVE_AVX2_DOT
+__attribute__((target("avx2"))) static void dequant_avx2(const int32_t *acc, float scale, const float *bias, float *out,
+                                                          int add, long n)
+{
+	__m256 s = _mm256_set1_ps(scale);
+	long r = 0;
+	for (; r + 8 <= n; r += 8) {
+		__m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(acc + r))), s);
+		if (bias)
+			v = _mm256_add_ps(v, _mm256_loadu_ps(bias + r));
+		if (add)
+			v = _mm256_add_ps(_mm256_loadu_ps(out + r), v);
+		_mm256_storeu_ps(out + r, v);
+	}
+	dequant_scalar(acc + r, scale, bias ? bias + r : NULL, out + r, add, n - r);
+}
+#endif
+
+static dequant_fn dequant = dequant_scalar;
 static sumsq_fn sumsq = sumsq_scalar;
 static scale_mul_fn scale_mul = scale_mul_scalar;
 static relu2_glu_fn relu2_glu = relu2_glu_scalar;
@@ -232,6 +264,7 @@ static void init_tables(void)
 		axpy_f32 = axpy_f32_avx2;
 	}
 	if (c->avx2) {
+		dequant = dequant_avx2;
 		sumsq = sumsq_avx2;
 		scale_mul = scale_mul_avx2;
 		relu2_glu = relu2_glu_avx2;
@@ -399,20 +432,8 @@ static void job_linear(const struct job *j, long lo, long hi, int ith)
 		float alpha = b->alpha[p];
 		for (int t = 0; t < j->n && r0 < r1; t++) {
 			const int32_t *acc = f->acc + (int64_t)t * b->m;
-			float *out = j->out + t * j->ldout, scale = alpha / f->xs[t]; /* dequant_out's one multiply */
-			/* one simple loop per case so that the compiler vectorizes each */
-			if (b->bias && j->add)
-				for (long r = r0; r < r1; r++)
-					out[r] += (float)acc[r] * scale + b->bias[r];
-			else if (b->bias)
-				for (long r = r0; r < r1; r++)
-					out[r] = (float)acc[r] * scale + b->bias[r];
-			else if (j->add)
-				for (long r = r0; r < r1; r++)
-					out[r] += (float)acc[r] * scale;
-			else
-				for (long r = r0; r < r1; r++)
-					out[r] = (float)acc[r] * scale;
+			float *out = j->out + t * j->ldout;
+			dequant(acc + r0, alpha / f->xs[t], b->bias ? b->bias + r0 : NULL, out + r0, j->add, r1 - r0);
 		}
 		pstart = pend;
 	}
