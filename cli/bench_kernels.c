@@ -645,7 +645,7 @@ int bench_kernels_main(int argc, char **argv)
 	       "a warm-up (scalar reference: twice), the fastest kept; DRAM: calls cycling round-robin over copies\n"
 	       "of the whole matrix totalling %zu MiB (%s), fastest of 3 windows of >= 50 ms (scalar reference:\n"
 	       "1 window of 2 calls). us/call is per whole-matrix call (L2: the slice's time x m / R). tuned and\n"
-	       "default are measured alternately, twice each, the faster kept. Gw/s = weights x tokens per second;\n"
+	       "default are measured alternately, three times each, the fastest kept. Gw/s = weights x tokens per second;\n"
 	       "GB/s = packed weight bytes per second; %%bw = of the best measured read bandwidth. tuned =\n"
 	       "tunedb_lookup's spec (\"= default\" when it is the default spec: one measurement, ratio 1.00);\n"
 	       "default = the runtime's spec without tuning.\n\n",
@@ -693,8 +693,8 @@ int bench_kernels_main(int argc, char **argv)
 			same_as_default[si][ni] = have[K_TUNED] && have[K_DEFAULT] && same_spec(&specs[K_TUNED], &specs[K_DEFAULT]);
 			if (same_as_default[si][ni])
 				have[K_TUNED] = 0;
-			/* tuned and default alternately, twice each (the machine's load drifts), then the refs */
-			for (int round = 0; round < 2; round++)
+			/* tuned and default alternately, three times each (the machine's load drifts), then the refs */
+			for (int round = 0; round < 3; round++)
 				for (int kk = K_TUNED; kk <= K_DEFAULT; kk++) {
 					if (!have[kk])
 						continue;

@@ -29,7 +29,8 @@
 
 #define MAX_CANDIDATES 64
 #define VERIFY_TOKENS 4
-#define TOP_DUELS 3 /* candidates that may duel the default at the end of a key, best first */
+#define TOP_KEEP 8   /* the best candidates kept per key for the duels at its end */
+#define MAX_DUELS 3  /* duels with the default per key at most */
 
 void tune_default_options(struct tune_options *o)
 {
@@ -519,8 +520,9 @@ struct key_state {
 	double default_l2, default_dram;
 	double spent;                 /* seconds in try_candidate, over tries calls */
 	int tries;
-	struct kernel_spec top[TOP_DUELS]; /* the best-scoring candidates that beat the default so far */
-	double top_score[TOP_DUELS];
+	double duel_l2, duel_dram;    /* the default's figures in the duel its winner won */
+	struct kernel_spec top[TOP_KEEP]; /* the best-scoring candidates that beat the default so far */
+	double top_score[TOP_KEEP], top_l2[TOP_KEEP], top_dram[TOP_KEEP];
 	int ntop;
 };
 
@@ -602,22 +604,27 @@ static void write_record(struct run *run, const struct shape_data *d, const stru
 		run->sum->errors++;
 }
 
-/* keeps s among the TOP_DUELS best-scoring candidates */
-static void add_top(struct key_state *ks, const struct kernel_spec *s, double score)
+/* keeps s (measured l2, dram) among the TOP_KEEP best-scoring candidates */
+static void add_top(struct key_state *ks, const struct kernel_spec *s, int32_t n, double l2, double dram)
 {
+	double score = tune_score(n, l2, dram);
 	int i;
-	if (ks->ntop < TOP_DUELS)
+	if (ks->ntop < TOP_KEEP)
 		i = ks->ntop++;
-	else if (score < ks->top_score[TOP_DUELS - 1])
-		i = TOP_DUELS - 1;
+	else if (score < ks->top_score[TOP_KEEP - 1])
+		i = TOP_KEEP - 1;
 	else
 		return;
 	for (; i > 0 && ks->top_score[i - 1] > score; i--) {
 		ks->top[i] = ks->top[i - 1];
 		ks->top_score[i] = ks->top_score[i - 1];
+		ks->top_l2[i] = ks->top_l2[i - 1];
+		ks->top_dram[i] = ks->top_dram[i - 1];
 	}
 	ks->top[i] = *s;
 	ks->top_score[i] = score;
+	ks->top_l2[i] = l2;
+	ks->top_dram[i] = dram;
 }
 
 /* measures one candidate and records it; -1 when the run must stop */
@@ -641,7 +648,7 @@ static int try_candidate(struct run *run, struct key_state *ks, struct shape_dat
 	ks->tries++;
 	if (r->ok && !is_default && ks->have_default &&
 	    tune_beats_default(d->n, r->l2, r->dram, ks->default_l2, ks->default_dram))
-		add_top(ks, s, tune_score(d->n, r->l2, r->dram));
+		add_top(ks, s, d->n, r->l2, r->dram);
 	if (r->ok && becomes_best(ks, d->n, r->l2, r->dram, is_default)) {
 		ks->best_score = tune_score(d->n, r->l2, r->dram);
 		ks->best_l2 = r->l2;
@@ -678,11 +685,14 @@ static int duel(struct run *run, struct key_state *ks, struct shape_data *d, con
 	progress(run, ks, d);
 	if (!cr.r[0].ok || !cr.r[1].ok)
 		return 0;
-	ks->default_l2 = cr.r[0].l2;
-	ks->default_dram = cr.r[0].dram;
+	/* the default's fastest figures so far: later duels go to candidates that still beat them */
+	ks->default_l2 = MIN(ks->default_l2, cr.r[0].l2);
+	ks->default_dram = MIN(ks->default_dram, cr.r[0].dram);
 	if (!tune_beats_default(d->n, cr.r[1].l2, cr.r[1].dram, cr.r[0].l2, cr.r[0].dram))
 		return 0;
 	ks->best = *w;
+	ks->duel_l2 = cr.r[0].l2;
+	ks->duel_dram = cr.r[0].dram;
 	ks->best_l2 = cr.r[1].l2;
 	ks->best_dram = cr.r[1].dram;
 	ks->best_score = tune_score(d->n, cr.r[1].l2, cr.r[1].dram);
@@ -704,8 +714,8 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 		return 0;
 	}
 	int stop = 0;
-	/* the search leaves time for the duel of the default and the winner at the end */
-#define SEARCH_OPEN() (now_seconds() < deadline - (ks.tries ? 2 * ks.spent / ks.tries : 0))
+	/* the search leaves time for about two duels with the default at the end */
+#define SEARCH_OPEN() (now_seconds() < deadline - (ks.tries ? 4 * ks.spent / ks.tries : 0))
 	for (int i = 0; i < ns && !stop && (i == 0 || SEARCH_OPEN()); i++)
 		stop = try_candidate(run, &ks, d, &seeds[i], have_def && same_spec(&seeds[i], &def)) < 0;
 	/* hill climbing from the best so far: the first improving neighbour becomes the centre */
@@ -725,11 +735,15 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 	}
 #undef SEARCH_OPEN
 	/* a winner other than the default must beat it again, measured in turns with it (a duel;
-	 * tunedb_derive_best judges by the duels): the best-scoring candidate first, the runners-up
-	 * while the key has time */
+	 * tunedb_derive_best judges by the duels): the best-scoring candidate first, then, while the
+	 * key has time, the next that still beats the default's fastest figures so far */
 	if (ks.have_default && !same_spec(&ks.best, &def)) {
-		int won = 0;
-		for (int i = 0; i < ks.ntop && !stop && !won && (i == 0 || now_seconds() < deadline); i++) {
+		int won = 0, duels = 0;
+		for (int i = 0; i < ks.ntop && !stop && !won && duels < MAX_DUELS && (!duels || now_seconds() < deadline);
+		     i++) {
+			if (duels && !tune_beats_default(d->n, ks.top_l2[i], ks.top_dram[i], ks.default_l2, ks.default_dram))
+				continue;
+			duels++;
 			won = duel(run, &ks, d, &def, &ks.top[i]);
 			stop = won < 0;
 		}
@@ -753,8 +767,8 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 		printf(" L2 %.3f ms, DRAM %.3f ms (%.1f G weights/s)", ks.best_l2 * 1e3, ks.best_dram * 1e3,
 		       (double)d->m * d->k * d->n / ks.best_score * 1e-9);
 	if (ks.have_default && ks.best_score > 0 && !is_def)
-		printf(", default L2 %.3f ms, DRAM %.3f ms, x%.2f", ks.default_l2 * 1e3, ks.default_dram * 1e3,
-		       tune_score(d->n, ks.default_l2, ks.default_dram) / ks.best_score);
+		printf(", default in the duel L2 %.3f ms, DRAM %.3f ms, x%.2f", ks.duel_l2 * 1e3, ks.duel_dram * 1e3,
+		       tune_score(d->n, ks.duel_l2, ks.duel_dram) / ks.best_score);
 	printf("\n");
 	fflush(stdout);
 	return stop ? -1 : 0;

@@ -47,7 +47,7 @@ grep -q "^m=256 k=256 n=1: .* measured, best kernel" "$tmp/out1" && pass one_lin
 	fail one_line_per_shape "$(cat "$tmp/out1")"
 # every key measured the default spec: it won ("= default") or the winner is compared with it
 keys=$(grep -c "^m=[0-9]* k=[0-9]* n=[0-9]*: .* measured, best kernel" "$tmp/out1")
-withdef=$(grep -c -E "^m=[0-9]+ k=[0-9]+ n=[0-9]+: .* measured, best kernel .*(\(= default\)|, default L2 )" "$tmp/out1")
+withdef=$(grep -c -E "^m=[0-9]+ k=[0-9]+ n=[0-9]+: .* measured, best kernel .*(\(= default\)|, default in the duel L2 )" "$tmp/out1")
 [ "$keys" -gt 0 ] && [ "$keys" -eq "$withdef" ] && pass default_measured_for_every_key ||
 	fail default_measured_for_every_key "$withdef of $keys: $(cat "$tmp/out1")"
 grep -q '"method":"1t-l2+dram/1","l2":[0-9]' "$rec" && pass records_carry_l2_dram ||
