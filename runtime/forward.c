@@ -103,45 +103,6 @@ __attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *w, co
 }
 #endif
 
-/* y[i] += a * x[i] for a row of the value cache */
-typedef void (*axpy_f16_fn)(float a, const uint16_t *x, float *y, int64_t n);
-typedef void (*axpy_f32_fn)(float a, const float *x, float *y, int64_t n);
-
-static void axpy_f16_scalar(float a, const uint16_t *x, float *y, int64_t n)
-{
-	for (int64_t i = 0; i < n; i++)
-		y[i] += a * f16_table[x[i]];
-}
-
-static void axpy_f32_scalar(float a, const float *x, float *y, int64_t n)
-{
-	for (int64_t i = 0; i < n; i++)
-		y[i] += a * x[i];
-}
-
-#ifdef HAVE_AVX2_DOT
-__attribute__((target("avx2,fma,f16c"))) static void axpy_f16_avx2(float a, const uint16_t *x, float *y, int64_t n)
-{
-	__m256 va = _mm256_set1_ps(a);
-	int64_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))),
-		                                        _mm256_loadu_ps(y + i)));
-	for (; i < n; i++)
-		y[i] += a * f16_table[x[i]];
-}
-
-__attribute__((target("avx2,fma"))) static void axpy_f32_avx2(float a, const float *x, float *y, int64_t n)
-{
-	__m256 va = _mm256_set1_ps(a);
-	int64_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-	for (; i < n; i++)
-		y[i] += a * x[i];
-}
-#endif
-
 /* Σ x² in double, in a fixed order (lane i % 8, then the lanes pairwise), the same on every ISA */
 typedef double (*sumsq_fn)(const float *x, int64_t n);
 /* y = (x * scale) * w */
@@ -242,12 +203,116 @@ __attribute__((target("avx2"))) static void dequant_avx2(const int32_t *acc, flo
 }
 #endif
 
+/* The query heads that share one KV head are done together, so each cached key and value row is
+ * read (and converted from F16) once for all of them: out[g] = k · q[g] for g < G, and
+ * acc[g] += w[g] · v. One accumulator per head, elements in order: the same for every G. */
+#define KV_GROUP_MAX 4
+typedef void (*dots_fn)(const void *k, const float *const *q, int G, int n, float *out);
+typedef void (*axpys_fn)(const float *w, const void *v, float *const *acc, int G, int n);
+
+static void dots_f16_scalar(const void *k, const float *const *q, int G, int n, float *out)
+{
+	const uint16_t *kk = k;
+	for (int g = 0; g < G; g++) {
+		float s = 0;
+		for (int i = 0; i < n; i++)
+			s += f16_table[kk[i]] * q[g][i];
+		out[g] = s;
+	}
+}
+
+static void dots_f32_scalar(const void *k, const float *const *q, int G, int n, float *out)
+{
+	const float *kk = k;
+	for (int g = 0; g < G; g++) {
+		float s = 0;
+		for (int i = 0; i < n; i++)
+			s += kk[i] * q[g][i];
+		out[g] = s;
+	}
+}
+
+static void axpys_f16_scalar(const float *w, const void *v, float *const *acc, int G, int n)
+{
+	const uint16_t *vv = v;
+	for (int i = 0; i < n; i++) {
+		float x = f16_table[vv[i]];
+		for (int g = 0; g < G; g++)
+			acc[g][i] += w[g] * x;
+	}
+}
+
+static void axpys_f32_scalar(const float *w, const void *v, float *const *acc, int G, int n)
+{
+	const float *vv = v;
+	for (int i = 0; i < n; i++)
+		for (int g = 0; g < G; g++)
+			acc[g][i] += w[g] * vv[i];
+}
+
+#ifdef HAVE_AVX2_DOT
+/* G ≤ KV_GROUP_MAX heads, n % 8 == 0 (the caller checks) */
+__attribute__((target("avx2,fma,f16c"))) static inline void dots_avx2(const void *k, int f16, const float *const *q,
+                                                                       int G, int n, float *out)
+{
+	__m256 a[KV_GROUP_MAX];
+	for (int g = 0; g < G; g++)
+		a[g] = _mm256_setzero_ps();
+	for (int i = 0; i < n; i += 8) {
+		__m256 kv = f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)k + i)))
+		                : _mm256_loadu_ps((const float *)k + i);
+		for (int g = 0; g < G; g++)
+			a[g] = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q[g] + i), a[g]);
+	}
+	for (int g = 0; g < G; g++)
+		out[g] = hsum256(a[g]);
+}
+
+__attribute__((target("avx2,fma,f16c"))) static void dots_f16_avx2(const void *k, const float *const *q, int G, int n,
+                                                                    float *out)
+{
+	dots_avx2(k, 1, q, G, n, out);
+}
+
+__attribute__((target("avx2,fma,f16c"))) static void dots_f32_avx2(const void *k, const float *const *q, int G, int n,
+                                                                    float *out)
+{
+	dots_avx2(k, 0, q, G, n, out);
+}
+
+__attribute__((target("avx2,fma,f16c"))) static inline void axpys_avx2(const float *w, const void *v, int f16,
+                                                                        float *const *acc, int G, int n)
+{
+	__m256 wv[KV_GROUP_MAX];
+	for (int g = 0; g < G; g++)
+		wv[g] = _mm256_set1_ps(w[g]);
+	for (int i = 0; i < n; i += 8) {
+		__m256 x = f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)v + i)))
+		               : _mm256_loadu_ps((const float *)v + i);
+		for (int g = 0; g < G; g++)
+			_mm256_storeu_ps(acc[g] + i, _mm256_fmadd_ps(wv[g], x, _mm256_loadu_ps(acc[g] + i)));
+	}
+}
+
+__attribute__((target("avx2,fma,f16c"))) static void axpys_f16_avx2(const float *w, const void *v, float *const *acc,
+                                                                     int G, int n)
+{
+	axpys_avx2(w, v, 1, acc, G, n);
+}
+
+__attribute__((target("avx2,fma,f16c"))) static void axpys_f32_avx2(const float *w, const void *v, float *const *acc,
+                                                                     int G, int n)
+{
+	axpys_avx2(w, v, 0, acc, G, n);
+}
+#endif
+
+static dots_fn dots_f16 = dots_f16_scalar, dots_f32 = dots_f32_scalar;
+static axpys_fn axpys_f16 = axpys_f16_scalar, axpys_f32 = axpys_f32_scalar;
 static dequant_fn dequant = dequant_scalar;
 static sumsq_fn sumsq = sumsq_scalar;
 static scale_mul_fn scale_mul = scale_mul_scalar;
 static relu2_glu_fn relu2_glu = relu2_glu_scalar;
-static axpy_f16_fn axpy_f16 = axpy_f16_scalar;
-static axpy_f32_fn axpy_f32 = axpy_f32_scalar;
 static dot_f16_fn dot_f16 = dot_f16_scalar;
 static dot_f32_fn dot_f32 = dot_f32_scalar;
 
@@ -260,8 +325,12 @@ static void init_tables(void)
 	if (c->avx2 && c->fma && c->f16c) {
 		dot_f16 = dot_f16_avx2;
 		dot_f32 = dot_f32_avx2;
-		axpy_f16 = axpy_f16_avx2;
-		axpy_f32 = axpy_f32_avx2;
+	}
+	if (c->avx2 && c->fma && c->f16c) {
+		dots_f16 = dots_f16_avx2;
+		dots_f32 = dots_f32_avx2;
+		axpys_f16 = axpys_f16_avx2;
+		axpys_f32 = axpys_f32_avx2;
 	}
 	if (c->avx2) {
 		dequant = dequant_avx2;
@@ -305,7 +374,7 @@ int forward_init(struct forward *f, struct model *m, int n_ctx, int n_threads, i
 	f->xs = xcalloc(T, sizeof(float));
 	f->acc = xaligned_alloc(64, T * (size_t)MAX(m->max_m, 1) * sizeof(int32_t) + 64);
 	f->rowbuf = xcalloc((size_t)f->nth * maxrow, sizeof(float));
-	f->scores = xcalloc((size_t)f->nth * (size_t)f->n_ctx, sizeof(float));
+	f->scores = xcalloc((size_t)f->nth * KV_GROUP_MAX * (size_t)f->n_ctx, sizeof(float));
 	f->rope_cs = xcalloc(T * (size_t)m->head_dim, sizeof(float));
 	f->inv_freq = xcalloc((size_t)m->head_dim / 2, sizeof(double));
 	for (int i = 0; i < m->head_dim / 2; i++) {
@@ -439,52 +508,57 @@ static void job_linear(const struct job *j, long lo, long hi, int ith)
 	}
 }
 
-/* q . cache[i..i+n) and out += w * cache[i..i+n), in the cache's precision */
-static inline float kv_dot(const struct forward *f, const void *cache, size_t i, const float *q, int n)
-{
-	return f->kv_f32 ? dot_f32((const float *)cache + i, q, n) : dot_f16((const uint16_t *)cache + i, q, n);
-}
-
-static inline void kv_axpy(const struct forward *f, float w, const void *cache, size_t i, float *out, int n)
-{
-	if (f->kv_f32)
-		axpy_f32(w, (const float *)cache + i, out, n);
-	else
-		axpy_f16(w, (const uint16_t *)cache + i, out, n);
-}
-
+/* items are (token, KV head): the query heads of the group, up to KV_GROUP_MAX at a time */
 static void job_attention(const struct job *j, long lo, long hi, int ith)
 {
 	struct forward *f = j->f;
 	const struct model *m = f->m;
-	int hd = m->head_dim, nh = m->d.n_head, group = m->d.n_head / m->d.n_head_kv;
+	int hd = m->head_dim, nkv = m->d.n_head_kv, group = m->d.n_head / m->d.n_head_kv;
 	int64_t E = m->d.n_embd, KV = m->kv_dim, ld = E + 2 * KV;
-	size_t layer_off = (size_t)j->layer * (size_t)f->n_ctx * (size_t)KV;
-	float *scores = f->scores + (size_t)ith * (size_t)f->n_ctx;
+	size_t layer_off = (size_t)j->layer * (size_t)f->n_ctx * (size_t)KV, esz = f->kv_f32 ? 4 : 2;
+	float *scores = f->scores + (size_t)ith * KV_GROUP_MAX * (size_t)f->n_ctx;
 	float scale = 1.0f / sqrtf((float)hd);
+	int vec = hd % 8 == 0; /* the SIMD helpers take whole vectors */
+	dots_fn dots = !vec ? (f->kv_f32 ? dots_f32_scalar : dots_f16_scalar) : f->kv_f32 ? dots_f32 : dots_f16;
+	axpys_fn axpys = !vec ? (f->kv_f32 ? axpys_f32_scalar : axpys_f16_scalar) : f->kv_f32 ? axpys_f32 : axpys_f16;
 	for (long item = lo; item < hi; item++) {
-		int t = (int)(item / nh), head = (int)(item % nh), kvh = head / group;
-		int pos = j->pos0 + t;
-		const float *q = f->qkv + t * ld + (int64_t)head * hd;
-		float mx = -INFINITY;
-		for (int p = 0; p <= pos; p++) {
-			size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
-			float s = kv_dot(f, f->kc, base, q, hd) * scale;
-			scores[p] = s;
-			if (s > mx)
-				mx = s;
-		}
-		float sum = 0;
-		for (int p = 0; p <= pos; p++) {
-			scores[p] = expf(scores[p] - mx);
-			sum += scores[p];
-		}
-		float inv = 1.0f / sum, *out = f->att + t * E + (int64_t)head * hd;
-		for (int i = 0; i < hd; i++)
-			out[i] = 0;
-		for (int p = 0; p <= pos; p++) {
-			size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
-			kv_axpy(f, scores[p] * inv, f->vc, base, out, hd);
+		int t = (int)(item / nkv), kvh = (int)(item % nkv), pos = j->pos0 + t;
+		for (int h0 = 0; h0 < group; h0 += KV_GROUP_MAX) {
+			int G = MIN(KV_GROUP_MAX, group - h0);
+			const float *q[KV_GROUP_MAX];
+			float *out[KV_GROUP_MAX], mx[KV_GROUP_MAX], inv[KV_GROUP_MAX], s[KV_GROUP_MAX];
+			for (int g = 0; g < G; g++) {
+				int head = kvh * group + h0 + g;
+				q[g] = f->qkv + t * ld + (int64_t)head * hd;
+				out[g] = f->att + t * E + (int64_t)head * hd;
+				mx[g] = -INFINITY;
+			}
+			for (int p = 0; p <= pos; p++) {
+				size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
+				dots((const char *)f->kc + base * esz, q, G, hd, s);
+				for (int g = 0; g < G; g++) {
+					float v = s[g] * scale;
+					scores[(size_t)g * (size_t)f->n_ctx + (size_t)p] = v;
+					if (v > mx[g])
+						mx[g] = v;
+				}
+			}
+			for (int g = 0; g < G; g++) {
+				float *sc = scores + (size_t)g * (size_t)f->n_ctx, sum = 0;
+				for (int p = 0; p <= pos; p++) {
+					sc[p] = expf(sc[p] - mx[g]);
+					sum += sc[p];
+				}
+				inv[g] = 1.0f / sum;
+				memset(out[g], 0, (size_t)hd * sizeof(float));
+			}
+			for (int p = 0; p <= pos; p++) {
+				size_t base = layer_off + (size_t)p * (size_t)KV + (size_t)kvh * (size_t)hd;
+				float w[KV_GROUP_MAX];
+				for (int g = 0; g < G; g++)
+					w[g] = scores[(size_t)g * (size_t)f->n_ctx + (size_t)p] * inv[g];
+				axpys(w, (const char *)f->vc + base * esz, out, G, hd);
+			}
 		}
 	}
 }
@@ -618,7 +692,7 @@ static void run_layer(struct forward *f, int n, int l, int pos0)
 	}
 	rope_and_store(f, n, l, pos0);
 	struct job aj = {.kind = JOB_ATTENTION, .f = f, .n = n, .layer = l, .pos0 = pos0};
-	tp_for(f->tp, (long)n * m->d.n_head, 1, run_job, &aj);
+	tp_for(f->tp, (long)n * m->d.n_head_kv, 1, run_job, &aj);
 	norm_quant(f, n, f->att, E, E, L->attn_sub_norm, 0, 0);
 	linear(f, n, &L->o, f->x, E, 1);
 

@@ -26,7 +26,7 @@ struct forward {
 	float *xs;   /* [tile] their scales */
 	int32_t *acc; /* [tile][max m] kernel outputs */
 	float *rowbuf; /* [nth][max(n_embd, n_ff)] */
-	float *scores; /* [nth][n_ctx] */
+	float *scores; /* [nth][KV_GROUP_MAX query heads][n_ctx] */
 	float *rope_cs; /* [tile][head_dim] cos/sin per token */
 	double *inv_freq; /* [head_dim/2] RoPE frequencies */
 	uint8_t **scratch; /* [nth] kernel scratch */

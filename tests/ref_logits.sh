@@ -86,6 +86,8 @@ done
 # untied output.weight in a K-quant, and an F32 KV cache (the reference then keeps K and V in F32)
 one_case "llama3-small-output-q6_k-kv-f32" llama3-8b-1.58.trit i2_s 16 "$small --kv-heads 2 --embd-type q6_k" \
 	"-ctk f32" f32
+# a head size that is not a multiple of 8 (the attention's plain-C path) and grouped query heads (2 per KV head)
+one_case "bitnet-3b-hd100-f16" bitnet_b1_58-3b.trit f16 19 "--layers 1 --embd 200 --ffn 256 --heads 2 --kv-heads 1 --vocab 300"
 # the int8 output layer (--lm-head q8), tied F16 and untied Q6_K, prefill and thread counts
 one_case "bitnet-b1.58-tiny-lm-head-q8" tiny.trit i2_s 17 "" "--lm-head q8" f16 q8
 one_case "llama3-small-lm-head-q8-t1" llama3-8b-1.58.trit tq2_0 18 "$small --kv-heads 2 --embd-type q6_k" \
