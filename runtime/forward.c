@@ -251,21 +251,38 @@ static void axpys_f32_scalar(const float *w, const void *v, float *const *acc, i
 }
 
 #ifdef HAVE_AVX2_DOT
-/* G ≤ KV_GROUP_MAX heads, n % 8 == 0 (the caller checks) */
+/* n % 8 == 0 (the caller checks). Four heads with named accumulators (kept in registers), else one
+ * head at a time: each head's sum is the same either way. */
+__attribute__((target("avx2,fma,f16c"))) static inline __m256 kv_load(const void *p, int f16, int i)
+{
+	return f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)))
+	           : _mm256_loadu_ps((const float *)p + i);
+}
+
 __attribute__((target("avx2,fma,f16c"))) static inline void dots_avx2(const void *k, int f16, const float *const *q,
                                                                        int G, int n, float *out)
 {
-	__m256 a[KV_GROUP_MAX];
-	for (int g = 0; g < G; g++)
-		a[g] = _mm256_setzero_ps();
-	for (int i = 0; i < n; i += 8) {
-		__m256 kv = f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)k + i)))
-		                : _mm256_loadu_ps((const float *)k + i);
-		for (int g = 0; g < G; g++)
-			a[g] = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q[g] + i), a[g]);
+	int g = 0;
+	for (; g + 4 <= G; g += 4) {
+		__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+		for (int i = 0; i < n; i += 8) {
+			__m256 kv = kv_load(k, f16, i);
+			a0 = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q[g] + i), a0);
+			a1 = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q[g + 1] + i), a1);
+			a2 = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q[g + 2] + i), a2);
+			a3 = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q[g + 3] + i), a3);
+		}
+		out[g] = hsum256(a0);
+		out[g + 1] = hsum256(a1);
+		out[g + 2] = hsum256(a2);
+		out[g + 3] = hsum256(a3);
 	}
-	for (int g = 0; g < G; g++)
-		out[g] = hsum256(a[g]);
+	for (; g < G; g++) {
+		__m256 a = _mm256_setzero_ps();
+		for (int i = 0; i < n; i += 8)
+			a = _mm256_fmadd_ps(kv_load(k, f16, i), _mm256_loadu_ps(q[g] + i), a);
+		out[g] = hsum256(a);
+	}
 }
 
 __attribute__((target("avx2,fma,f16c"))) static void dots_f16_avx2(const void *k, const float *const *q, int G, int n,
@@ -283,14 +300,24 @@ __attribute__((target("avx2,fma,f16c"))) static void dots_f32_avx2(const void *k
 __attribute__((target("avx2,fma,f16c"))) static inline void axpys_avx2(const float *w, const void *v, int f16,
                                                                         float *const *acc, int G, int n)
 {
-	__m256 wv[KV_GROUP_MAX];
-	for (int g = 0; g < G; g++)
-		wv[g] = _mm256_set1_ps(w[g]);
-	for (int i = 0; i < n; i += 8) {
-		__m256 x = f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)v + i)))
-		               : _mm256_loadu_ps((const float *)v + i);
-		for (int g = 0; g < G; g++)
-			_mm256_storeu_ps(acc[g] + i, _mm256_fmadd_ps(wv[g], x, _mm256_loadu_ps(acc[g] + i)));
+	int g = 0;
+	for (; g + 4 <= G; g += 4) {
+		__m256 w0 = _mm256_set1_ps(w[g]), w1 = _mm256_set1_ps(w[g + 1]), w2 = _mm256_set1_ps(w[g + 2]),
+		       w3 = _mm256_set1_ps(w[g + 3]);
+		float *o0 = acc[g], *o1 = acc[g + 1], *o2 = acc[g + 2], *o3 = acc[g + 3];
+		for (int i = 0; i < n; i += 8) {
+			__m256 x = kv_load(v, f16, i);
+			_mm256_storeu_ps(o0 + i, _mm256_fmadd_ps(w0, x, _mm256_loadu_ps(o0 + i)));
+			_mm256_storeu_ps(o1 + i, _mm256_fmadd_ps(w1, x, _mm256_loadu_ps(o1 + i)));
+			_mm256_storeu_ps(o2 + i, _mm256_fmadd_ps(w2, x, _mm256_loadu_ps(o2 + i)));
+			_mm256_storeu_ps(o3 + i, _mm256_fmadd_ps(w3, x, _mm256_loadu_ps(o3 + i)));
+		}
+	}
+	for (; g < G; g++) {
+		__m256 wg = _mm256_set1_ps(w[g]);
+		float *o = acc[g];
+		for (int i = 0; i < n; i += 8)
+			_mm256_storeu_ps(o + i, _mm256_fmadd_ps(wg, kv_load(v, f16, i), _mm256_loadu_ps(o + i)));
 	}
 }
 
