@@ -168,6 +168,17 @@ static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m,
 	}
 	resolve_fn(p, gemv);
 	resolve_fn(p, gemm);
+	if (gemm->spec.isa == ISA_AMX && gemm->fn) {
+		/* below 8 tokens the vector GEMM beats the AMX one (2560x2560, 2 tokens: 82 vs 237 us) */
+		struct kernel_handle v = {.origin = KORIGIN_HEURISTIC};
+		if (spec_default(&v.spec, kind, isa, m, k, tile, p->cpu, NULL) == 0) {
+			resolve_fn(p, &v);
+			if (v.fn && v.code == KCODE_JIT && v.scratch == 0) {
+				gemm->small_fn = v.fn;
+				gemm->small_below = 8;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -253,7 +264,9 @@ void khandle_pack(const struct kernel_handle *h, const int8_t *t, uint8_t *out)
 
 void khandle_call(const struct kernel_handle *h, const struct kernel_args *a)
 {
-	if (h->fn) {
+	if (h->small_fn && a->n < h->small_below) {
+		h->small_fn(a);
+	} else if (h->fn) {
 		h->fn(a);
 	} else if (h->dense) {
 		const int8_t *w = (const int8_t *)a->w + (size_t)a->row0 * (size_t)h->spec.k;

@@ -27,6 +27,10 @@ struct kernel_handle {
 	kernel_fn fn;
 	int dense;
 	size_t scratch; /* kernel_scratch_size(spec) */
+	/* calls with n < small_below run small_fn instead: the vector-tier GEMM of the same shape and
+	 * packed layout, for an amx GEMM (which computes every call as 32 tokens); NULL when none */
+	kernel_fn small_fn;
+	int32_t small_below;
 	enum kernel_origin origin;
 	enum kernel_code code;
 };
