@@ -7,6 +7,7 @@
 #include "base/half.h"
 #include "runtime/forward.h"
 #include "runtime/ggml_types.h"
+#include "runtime/rowdot.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -607,6 +608,12 @@ static void job_lm_head(const struct job *j, long lo, long hi, int ith)
 			const uint16_t *w = (const uint16_t *)out->data + r * E;
 			for (int t = 0; t < j->n; t++)
 				dst[t * V] = dot_f16(w, j->hidden + t * E, E);
+			continue;
+		}
+		if (rowdot_supported(out->type)) {
+			const uint8_t *w = (const uint8_t *)out->data + (size_t)r * (size_t)(out->nbytes / (uint64_t)V);
+			for (int t = 0; t < j->n; t++)
+				dst[t * V] = rowdot(out->type, w, j->hidden + t * E, E);
 			continue;
 		}
 		const float *w = (const float *)out->data + r * E;

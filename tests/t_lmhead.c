@@ -10,6 +10,7 @@
 #include "gen/kernel.h"
 #include "runtime/ggml_types.h"
 #include "runtime/lmhead.h"
+#include "runtime/rowdot.h"
 #include "tests/test.h"
 
 static int32_t plain_dot(const int8_t *w, const int8_t *x, int64_t n)
@@ -100,3 +101,34 @@ TEST(head_logits_follow_the_quantized_formula)
 	CHECK(lmhead_q8_build(&head, &t, 1, 70000, &e) == -1 && strstr(e.msg, "--lm-head file"));
 }
 
+
+/* Q6_K and Q8_0 rows dotted without decoding them first: the same as decoding (ggml_decode_row) and
+ * summing in double, up to float rounding of the sum */
+TEST(quantized_row_dots_match_decode)
+{
+	enum { N = 2560 };
+	static float x[N], h[N], y[N];
+	static uint8_t row[N * 2];
+	struct rng r;
+	rng_seed(&r, 21);
+	const uint32_t types[] = {GGML_TYPE_Q6_K, GGML_TYPE_Q8_0};
+	for (size_t ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++)
+		for (int trial = 0; trial < 20; trial++) {
+			for (int i = 0; i < N; i++) {
+				x[i] = rng_normal(&r) * (float)(1 + trial % 5) * (i % 97 == 0 ? 8.0f : 1.0f);
+				h[i] = rng_normal(&r);
+			}
+			CHECK(rowdot_supported(types[ti]));
+			dense_encode(types[ti], x, N, 1, row);
+			ggml_decode_row(types[ti], row, N, 1, 0, y);
+			double want = 0, mag = 0;
+			for (int i = 0; i < N; i++) {
+				want += (double)y[i] * h[i];
+				mag += fabs((double)y[i] * h[i]);
+			}
+			float got = rowdot(types[ti], row, h, N);
+			CHECKF(fabs(got - want) <= 1e-5 * mag, "%s trial %d: %g, decoded %g", ggml_type_name(types[ti]), trial, got,
+			       want);
+		}
+	CHECK(!rowdot_supported(GGML_TYPE_F16) && !rowdot_supported(GGML_TYPE_Q4_K));
+}
