@@ -212,7 +212,7 @@ static void call_ref(const struct kernel_spec *s, const struct kernel_args *a) {
  * copies per kind, made on first use and shared by every spec of the kind. */
 static void measure(struct jit *j, enum runner how, const struct kernel_spec *s, const int8_t *t, const int8_t *x,
                     int reps, size_t l2_budget, size_t dram_total, struct km_copies copies[KIND_COUNT],
-                    struct result out[R_COUNT])
+                    int with_dram, struct result out[R_COUNT])
 {
 	struct error e;
 	struct km_kernel k = {*s, NULL, how == RUN_AVX2 ? call_avx2 : call_ref};
@@ -240,6 +240,8 @@ static void measure(struct jit *j, enum runner how, const struct kernel_spec *s,
 	}
 	out[R_L2].rows = km_l2_rows(s, l2_budget);
 	out[R_L2].sec = km_time_l2(&k, km_l2_copy(c), x, out[R_L2].rows, slow ? 2 : reps, NULL);
+	if (!with_dram)
+		return;
 	if (slow && s->n > 1) {
 		snprintf(out[R_DRAM].status, sizeof(out[R_DRAM].status),
 		         "skipped: the scalar reference at n=%d over > L3 of copies takes minutes", s->n);
@@ -551,7 +553,7 @@ static void bench_kind_tiers(struct jit *j, struct rng *rg, int nshapes, const i
 						snprintf(out[r].status, sizeof(out[r].status), "%s", why);
 				else
 					measure(j, ti < (int)COUNTOF(tiers) ? RUN_JIT : RUN_REF, &s, t, x, reps, l2_budget,
-					        dram_total, copies, out);
+					        dram_total, copies, 1, out);
 				const struct result *l2 = &out[R_L2], *dr = &out[R_DRAM];
 				printf("| %-11s | %-4s | %-10s | ", shape, kind_name((enum kernel_kind)kind), tier_name(ti));
 				if (!measured(l2) && !measured(dr))
@@ -645,7 +647,7 @@ int bench_kernels_main(int argc, char **argv)
 	       "a warm-up (scalar reference: twice), the fastest kept; DRAM: calls cycling round-robin over copies\n"
 	       "of the whole matrix totalling %zu MiB (%s), fastest of 3 windows of >= 50 ms (scalar reference:\n"
 	       "1 window of 2 calls). us/call is per whole-matrix call (L2: the slice's time x m / R). tuned and\n"
-	       "default are measured alternately, three times each, the fastest kept. Gw/s = weights x tokens per second;\n"
+	       "default are measured alternately, 10 times in L2 and 3 times from DRAM, the fastest kept. Gw/s = weights x tokens per second;\n"
 	       "GB/s = packed weight bytes per second; %%bw = of the best measured read bandwidth. tuned =\n"
 	       "tunedb_lookup's spec (\"= default\" when it is the default spec: one measurement, ratio 1.00);\n"
 	       "default = the runtime's spec without tuning.\n\n",
@@ -693,8 +695,9 @@ int bench_kernels_main(int argc, char **argv)
 			same_as_default[si][ni] = have[K_TUNED] && have[K_DEFAULT] && same_spec(&specs[K_TUNED], &specs[K_DEFAULT]);
 			if (same_as_default[si][ni])
 				have[K_TUNED] = 0;
-			/* tuned and default alternately, three times each (the machine's load drifts), then the refs */
-			for (int round = 0; round < 3; round++)
+			/* tuned and default alternately (the machine's load drifts, and the other hyperthread of the
+			 * core may be busy): ten rounds in L2, the first three also from DRAM; then the refs */
+			for (int round = 0; round < 10; round++)
 				for (int kk = K_TUNED; kk <= K_DEFAULT; kk++) {
 					if (!have[kk])
 						continue;
@@ -702,14 +705,15 @@ int bench_kernels_main(int argc, char **argv)
 					memset(once, 0, sizeof(once));
 					for (int r = 0; r < R_COUNT; r++)
 						once[r].sec = -1;
-					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total, copies, once);
+					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total, copies, round < 3,
+					        once);
 					for (int r = 0; r < R_COUNT; r++)
 						if (round == 0 || (measured(&once[r]) && once[r].sec < results[si][ni][kk][r].sec))
 							results[si][ni][kk][r] = once[r];
 				}
 			for (int kk = K_REF; kk < K_COUNT; kk++)
 				if (have[kk])
-					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total, copies,
+					measure(j, kernel_runners[kk], &specs[kk], t, x, reps, l2_budget, dram_total, copies, 1,
 					        results[si][ni][kk]);
 			if (same_as_default[si][ni])
 				for (int r = 0; r < R_COUNT; r++) {
