@@ -106,11 +106,12 @@ int tune_seed_candidates(int32_t m, int32_t k, int32_t n, const enum kernel_kind
 	static const int32_t prefetch[] = {4096, 8192, 2048, 0};
 	struct kernel_spec s;
 	int cnt = 0;
-	/* the runtime's untuned choice first (tune_default_spec), when its kind is wanted */
-	if (tune_default_spec(m, k, n, &s) == 0 && has_kind(kinds, nkinds, s.kind))
+	/* the runtime's untuned choice first (tune_default_spec), whatever the kinds: every candidate
+	 * is judged against it */
+	if (tune_default_spec(m, k, n, &s) == 0)
 		cnt = add_unique(out, cnt, max, &s, c);
 	/* software prefetch is what a single core needs to stream weights at full DRAM bandwidth */
-	for (size_t i = 0; cnt > 0 && i < COUNTOF(prefetch); i++) {
+	for (size_t i = 0; cnt > 0 && has_kind(kinds, nkinds, out[0].kind) && i < COUNTOF(prefetch); i++) {
 		s = out[0];
 		s.prefetch = prefetch[i];
 		cnt = add_unique(out, cnt, max, &s, c);
@@ -119,7 +120,7 @@ int tune_seed_candidates(int32_t m, int32_t k, int32_t n, const enum kernel_kind
 		if (has_kind(kinds, nkinds, order[i]) &&
 		    spec_default(&s, order[i], isa_best(order[i], c), m, k, n, c, NULL) == 0)
 			cnt = add_unique(out, cnt, max, &s, c);
-	if (cnt > 0 && out[0].threads > 1) {
+	if (cnt > 0 && out[0].threads > 1 && has_kind(kinds, nkinds, out[0].kind)) {
 		/* the bm of the one-thread heuristic (the runtime still splits rows over its threads) */
 		struct cpu_info one = *c;
 		one.physical_cores = 1;

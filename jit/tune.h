@@ -37,7 +37,8 @@ struct tune_summary {
 void tune_default_options(struct tune_options *o);
 /* the distinct (m, k) shapes of a model's linears; returns the count */
 int tune_model_shapes(const struct model_desc *m, int32_t (*shapes)[2], int max);
-/* The candidates worth measuring first for one shape, the default spec first: the default, its
+/* The candidates worth measuring first for one shape, the default spec first (whatever the kinds:
+ * it is the yardstick): the default, its
  * software-prefetch variants, the bm of the one-thread heuristic, the other kinds' and ISA tiers'
  * defaults. All are legal and their ISA is available on c. Returns the count written to out (at
  * most max). */

@@ -562,8 +562,6 @@ struct derive_key {
 	int have_default;
 	struct kernel_spec def;
 	char defcfg[256];
-	double any_score;    /* the best score of any record (when the default was never measured) */
-	struct kernel_spec any;
 };
 
 /* per (key, config) of duel records against the current default */
@@ -583,7 +581,7 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 	struct derive_key *dk = n ? xcalloc((size_t)n, sizeof *dk) : NULL;
 	struct derive_cfg *dc = n ? xcalloc((size_t)n, sizeof *dc) : NULL;
 	int *key_of = n ? xcalloc((size_t)n, sizeof *key_of) : NULL;
-	/* pass 1: keys, the default's figures, the best record of any spec */
+	/* pass 1: keys, the default's figures */
 	for (int i = 0; i < n; i++) {
 		const struct tune_record *x = &r[i];
 		struct kernel_spec s;
@@ -603,15 +601,10 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 				dk[j].def = d;
 				spec_format(&d, dk[j].defcfg, sizeof dk[j].defcfg);
 			}
-			dk[j].any_score = -1;
 			nb++;
 		}
 		key_of[i] = j;
 		struct derive_key *q = &dk[j];
-		if (q->any_score < 0 || x->time < q->any_score) {
-			q->any_score = x->time;
-			q->any = s;
-		}
 		if (q->defcfg[0] && !strcmp(q->defcfg, x->config)) {
 			q->dl2 = q->have_default ? MIN(q->dl2, x->l2) : x->l2;
 			q->ddram = q->have_default ? MIN(q->ddram, x->dram) : x->dram;
@@ -646,10 +639,7 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 		best_ratio[j] = 1;
 		if (dk[j].have_default) {
 			b->default_time = b->time = tune_score(dk[j].def.n, dk[j].dl2, dk[j].ddram);
-			b->spec = dk[j].def;
-		} else {
-			b->time = dk[j].any_score;
-			b->spec = dk[j].any;
+			b->spec = b->against = dk[j].def;
 		}
 	}
 	for (int c = 0; c < nc; c++) {
@@ -661,6 +651,12 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 		(*out)[j].time = dc[c].worst_time;
 		(*out)[j].default_time = dc[c].worst_vs_time;
 	}
+	/* keys without a measurement of today's default: no row */
+	int kept = 0;
+	for (int j = 0; j < nb; j++)
+		if (dk[j].have_default)
+			(*out)[kept++] = (*out)[j];
+	nb = kept;
 	free(best_ratio);
 	free(key_of);
 	free(dk);
@@ -674,12 +670,14 @@ int tunedb_write_best(const char *path, const struct tune_best *b, int n, struct
 {
 	size_t cap = 128 + (size_t)n * 512, used = 0;
 	char *buf = xmalloc(cap);
-	used += (size_t)snprintf(buf, cap, "# key\ttime_s\tdefault_time_s\tspec (derived from records.jsonl)\n");
+	used += (size_t)snprintf(buf, cap, "# key\ttime_s\tdefault_time_s\tspec\tjudged against default spec "
+	                                   "(derived from records.jsonl)\n");
 	for (int i = 0; i < n; i++) {
-		char spec[256];
+		char spec[256], against[256];
 		spec_format(&b[i].spec, spec, sizeof spec);
-		used += (size_t)snprintf(buf + used, cap - used, "%s\t%.6e\t%.6e\t%s\n", b[i].key, b[i].time,
-		                         b[i].default_time, spec);
+		spec_format(&b[i].against, against, sizeof against);
+		used += (size_t)snprintf(buf + used, cap - used, "%s\t%.6e\t%.6e\t%s\t%s\n", b[i].key, b[i].time,
+		                         b[i].default_time, spec, against);
 	}
 	int rc = write_file_atomic(path, buf, used, e);
 	free(buf);
@@ -710,19 +708,19 @@ int tunedb_read_best(const char *path, const char *cpu, const char *features, st
 			continue;
 		struct tune_best b;
 		memset(&b, 0, sizeof b);
-		char *f[4];
+		char *f[5];
 		int nf = 0;
-		for (char *t = p; nf < 4 && t; nf++) {
+		for (char *t = p; nf < 5 && t; nf++) {
 			f[nf] = t;
 			t = strchr(t, '\t');
 			if (t)
 				*t++ = 0;
 		}
-		if (nf != 4 || !strstr(f[0], want) || strlen(f[0]) >= sizeof b.key)
+		if (nf != 5 || !strstr(f[0], want) || strlen(f[0]) >= sizeof b.key)
 			continue;
 		int32_t m, k, nn;
 		if (tune_parse_shape_key(f[0], &m, &k, &nn) < 0 || spec_parse(f[3], &b.spec, NULL) < 0 ||
-		    b.spec.m != m || b.spec.k != k || b.spec.n != nn)
+		    spec_parse(f[4], &b.against, NULL) < 0 || b.spec.m != m || b.spec.k != k || b.spec.n != nn)
 			continue;
 		snprintf(b.key, sizeof b.key, "%s", f[0]);
 		b.time = strtod(f[1], NULL);
@@ -783,6 +781,19 @@ static void lookup_load(void)
 	lookup_n = n < 0 ? 0 : n;
 }
 
+/* whether row b was judged against the spec tune_default_spec gives today (a newer trit may have
+ * changed the default: then the row proves nothing against it) */
+static int judged_against_today(const struct tune_best *b)
+{
+	struct kernel_spec d;
+	char x[256], y[256];
+	if (tune_default_spec(b->spec.m, b->spec.k, b->spec.n, &d) < 0)
+		return 0;
+	spec_format(&d, x, sizeof x);
+	spec_format(&b->against, y, sizeof y);
+	return !strcmp(x, y);
+}
+
 int tunedb_lookup(int32_t m, int32_t k, int32_t n, struct kernel_spec *out)
 {
 	int rc = -1;
@@ -791,7 +802,7 @@ int tunedb_lookup(int32_t m, int32_t k, int32_t n, struct kernel_spec *out)
 	for (int i = 0; i < lookup_n; i++) {
 		const struct kernel_spec *s = &lookup_rows[i].spec;
 		if (s->m == m && s->k == k && s->n == n && spec_legal(s, NULL) == 0 &&
-		    isa_available(s->isa, kernel_host_cpu())) {
+		    isa_available(s->isa, kernel_host_cpu()) && judged_against_today(&lookup_rows[i])) {
 			*out = *s;
 			rc = 0;
 			break;

@@ -62,7 +62,8 @@ struct tune_best {
 	char key[96];
 	struct kernel_spec spec;
 	double time;
-	double default_time; /* time of the default spec for this key, < 0 when not measured */
+	double default_time; /* the default spec's score for this key */
+	struct kernel_spec against; /* the default spec it was judged against (tune_default_spec then) */
 };
 
 /* "m=..,k=..,n=.." */
@@ -106,19 +107,22 @@ int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
  * (tune_default_spec) unless a candidate won every duel it had against that default spec
  * (tune_beats_default of its figures against the default's in the same duel); then the winner
  * with the lowest worst-duel ratio of scores, its time and default_time the scores of that duel.
- * When the default was never measured, the best-scoring record (default_time < 0); when it is kept,
- * time = default_time = its best score. Returns the count (*out malloc'd, sorted by n, then m, then k) */
+ * When the default is kept, time = default_time = its best score. A key whose current default
+ * spec was never measured (a newer trit changed the default, or it crashed) has no row: nothing
+ * was judged against it. Returns the count (*out malloc'd, sorted by n, then m, then k) */
 int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
                        struct tune_best **out);
 /* writes best.tsv (atomically) */
 int tunedb_write_best(const char *path, const struct tune_best *b, int n, struct error *e);
-/* reads best.tsv, keeping the rows of this cpu/features; a missing file is 0 rows */
+/* reads best.tsv, keeping the rows of this cpu/features (rows of the older 4-column format are
+ * skipped: they name no default); a missing file is 0 rows */
 int tunedb_read_best(const char *path, const char *cpu, const char *features, struct tune_best **out,
                      struct error *e);
 /* records.jsonl → best.tsv for this host; returns the number of keys or -1 */
 int tunedb_rebuild(struct error *e);
 
-/* 0 and the tuned spec for this shape on this CPU, -1 when there is none (see the top comment) */
+/* 0 and the tuned spec for this shape on this CPU, -1 when there is none or it was judged against
+ * another default spec than today's tune_default_spec (see the top comment) */
 int tunedb_lookup(int32_t m, int32_t k, int32_t n, struct kernel_spec *out);
 /* number of tuned shapes for this CPU (for `trit info`) */
 int tunedb_count(void);

@@ -105,38 +105,62 @@ static void write_log(const char *path, const struct tune_record *r, int n)
 		CHECKF(tunedb_append(path, &r[i], &e) == 0, "%s", e.msg);
 }
 
+/* a record of today's default spec for the shape */
+static struct tune_record def_rec(int32_t m, int32_t k, int32_t n, double t, const char *cpu, const char *feat)
+{
+	struct tune_record r = make(m, k, n, "", t, cpu, feat);
+	struct kernel_spec d;
+	CHECK(tune_default_spec(m, k, n, &d) == 0);
+	spec_format(&d, r.config, sizeof r.config);
+	return r;
+}
+
+/* r as a duel record against today's default for its shape, which ran at dt there */
+static struct tune_record as_duel(struct tune_record r, double dt)
+{
+	struct kernel_spec s, d;
+	CHECK(spec_parse(r.config, &s, NULL) == 0 && tune_default_spec(s.m, s.k, s.n, &d) == 0);
+	spec_format(&d, r.vs, sizeof r.vs);
+	r.vs_l2 = r.vs_dram = dt;
+	return r;
+}
+
 TEST(best_per_key_and_other_cpus)
 {
 	const char *cpu = "Test CPU", *feat = "avx2 fma";
-	struct tune_record r[6];
-	r[0] = make(256, 256, 1, tail_a, 3e-6, cpu, feat);
-	r[1] = make(256, 256, 1, tail_b, 2e-6, cpu, feat);
-	r[2] = make(256, 256, 1, tail_a, 1e-6, "Other CPU", feat); /* faster, but another CPU */
-	r[3] = make(256, 256, 1, tail_a, 1e-7, cpu, "avx2");       /* other feature string */
-	r[4] = make(256, 256, 1, tail_b, 1e-8, cpu, feat);
+	struct tune_record r[7];
+	r[0] = def_rec(256, 256, 1, 3e-6, cpu, feat);
+	r[1] = as_duel(make(256, 256, 1, tail_b, 2e-6, cpu, feat), 3e-6);   /* won its duel */
+	r[2] = def_rec(256, 256, 1, 1e-6, "Other CPU", feat);               /* faster, but another CPU */
+	r[3] = as_duel(make(256, 256, 1, tail_a, 1e-7, cpu, "avx2"), 3e-6); /* other feature string */
+	r[4] = as_duel(make(256, 256, 1, tail_a, 1e-8, cpu, feat), 3e-6);
 	snprintf(r[4].error, sizeof r[4].error, "crashed: signal 11"); /* errors never win */
-	r[5] = make(512, 256, 64, tail_a, 5e-5, cpu, feat);
+	r[5] = def_rec(512, 256, 64, 5e-5, cpu, feat);
+	r[6] = make(768, 256, 1, tail_a, 1e-9, cpu, feat); /* its default never measured: no row */
 	char path[512];
 	snprintf(path, sizeof path, "%s/records.jsonl", test_tmpdir());
-	write_log(path, r, 6);
+	write_log(path, r, 7);
 	struct tune_record *back;
 	struct error e;
 	int n = tunedb_read(path, &back, &e);
-	CHECK_EQ_INT(n, 6);
+	CHECK_EQ_INT(n, 7);
 	struct tune_best *b;
 	int nb = tunedb_derive_best(back, n, cpu, feat, &b);
 	CHECK_EQ_INT(nb, 2);
 	if (nb == 2) {
 		CHECK(b[0].spec.n == 1 && b[0].spec.m == 256 && b[0].spec.bm == 128 && b[0].spec.rb == 2);
-		CHECK(b[0].time == 2e-6);
-		CHECK(b[1].spec.n == 64 && b[1].spec.m == 512 && b[1].time == 5e-5);
-		/* best.tsv keeps this CPU's rows only */
+		CHECK(b[0].time == 2e-6 && b[0].default_time == 3e-6);
+		CHECK(b[1].spec.n == 64 && b[1].spec.m == 512 && b[1].time == 5e-5 && b[1].default_time == 5e-5);
+		/* best.tsv keeps this CPU's rows only, with the default each was judged against */
 		char tsv[512];
 		snprintf(tsv, sizeof tsv, "%s/best.tsv", test_tmpdir());
 		CHECK(tunedb_write_best(tsv, b, nb, &e) == 0);
 		struct tune_best *rb;
 		CHECK_EQ_INT(tunedb_read_best(tsv, cpu, feat, &rb, &e), 2);
+		struct kernel_spec d;
+		tune_default_spec(256, 256, 1, &d);
 		CHECK(rb[0].spec.bm == 128 && rb[0].time == 2e-6 && !strcmp(rb[0].key, b[0].key));
+		CHECK(!memcmp(&rb[0].against, &d, sizeof d));
 		free(rb);
 		CHECK_EQ_INT(tunedb_read_best(tsv, "Other CPU", feat, &rb, &e), 0);
 		free(rb);
@@ -306,8 +330,8 @@ TEST(lookup_uses_best_tsv_of_this_cpu)
 	struct kernel_spec s;
 	CHECK(tunedb_lookup(256, 256, 1, &s) < 0); /* nothing tuned yet */
 	const char *cpu = tune_host_cpu(), *feat = tune_host_features();
-	struct tune_record r[3] = {make(256, 256, 1, tail_a, 3e-6, cpu, feat),
-	                           make(256, 256, 1, tail_b, 2e-6, cpu, feat),
+	struct tune_record r[3] = {def_rec(256, 256, 1, 3e-6, cpu, feat),
+	                           as_duel(make(256, 256, 1, tail_b, 2e-6, cpu, feat), 3e-6),
 	                           make(256, 256, 1, tail_a, 1e-9, "Fake CPU", "neon")};
 	char path[700];
 	snprintf(path, sizeof path, "%s/records.jsonl", tunedb_dir());
@@ -323,6 +347,24 @@ TEST(lookup_uses_best_tsv_of_this_cpu)
 	CHECK(tunedb_lookup(256, 256, 64, &s) < 0);
 	CHECK(tunedb_lookup(512, 256, 1, &s) < 0);
 	CHECK_EQ_INT(tunedb_count(), 1);
+	/* a row judged against another default than today's (an older trit's) is not used */
+	char tsv[800], *text;
+	size_t len;
+	snprintf(tsv, sizeof tsv, "%s/best.tsv", tunedb_dir());
+	CHECK((text = read_file(tsv, &len, &e)) != NULL);
+	if (text) {
+		char *last_tab = strrchr(text, '\t');
+		CHECK(last_tab != NULL);
+		if (last_tab) {
+			char buf[4096];
+			snprintf(buf, sizeof buf, "%.*s\tkernel tl1 m=256 k=256 n=1 isa=avx2 bm=32 bk=128 rb=32 unroll=1 "
+			         "prefetch=0 threads=1\n", (int)(last_tab - text), text);
+			CHECK(write_file_atomic(tsv, buf, strlen(buf), &e) == 0);
+			tunedb_reset();
+			CHECK(tunedb_lookup(256, 256, 1, &s) < 0);
+		}
+		free(text);
+	}
 	setenv("TRIT_NO_TUNE", "1", 1);
 	tunedb_reset();
 	CHECK(tunedb_lookup(256, 256, 1, &s) < 0);
