@@ -98,8 +98,9 @@ double tune_score(int32_t n, double l2, double dram);
 /* 1 when a candidate (l2, dram) may replace the default (dl2, ddram) at batch n: its score is at
  * least TUNE_MARGIN lower and it is not slower in L2 nor from DRAM (beyond TUNE_SLACK) */
 int tune_beats_default(int32_t n, double l2, double dram, double dl2, double ddram);
-/* the spec the runtime picks without tuning: the first of i2s, tl2, tl1 that holds the shape,
- * at this CPU's best ISA, tiles from spec_default; -1 when no kind holds it */
+/* the spec the runtime picks without tuning: for a batch (n > 1) on a CPU that grants AMX the i2s
+ * amx GEMM, else the first of i2s, tl2, tl1 that holds the shape at this CPU's best ISA; tiles
+ * from spec_default; -1 when no kind holds it */
 int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s);
 /* parses "m=..,k=..,n=.." (the start of a key); -1 when malformed */
 int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
