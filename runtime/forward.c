@@ -335,6 +335,28 @@ __attribute__((target("avx2,fma,f16c"))) static void axpys_f32_avx2(const float 
 }
 #endif
 
+/* KV rows to half precision, round to nearest even (F16C gives the same halves as f32_to_f16 for every
+ * non-NaN float; NaNs keep a payload instead of becoming 0x7e00) */
+typedef void (*to_f16_fn)(const float *x, uint16_t *y, int64_t n);
+
+static void to_f16_scalar(const float *x, uint16_t *y, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] = f32_to_f16(x[i]);
+}
+
+#ifdef HAVE_AVX2_DOT
+__attribute__((target("avx2,f16c"))) static void to_f16_f16c(const float *x, uint16_t *y, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		y[i] = f32_to_f16(x[i]);
+}
+#endif
+
+static to_f16_fn to_f16 = to_f16_scalar;
 static dots_fn dots_f16 = dots_f16_scalar, dots_f32 = dots_f32_scalar;
 static axpys_fn axpys_f16 = axpys_f16_scalar, axpys_f32 = axpys_f32_scalar;
 static dequant_fn dequant = dequant_scalar;
@@ -360,6 +382,8 @@ static void init_tables(void)
 		axpys_f16 = axpys_f16_avx2;
 		axpys_f32 = axpys_f32_avx2;
 	}
+	if (c->avx2 && c->f16c)
+		to_f16 = to_f16_f16c;
 	if (c->avx2) {
 		dequant = dequant_avx2;
 		sumsq = sumsq_avx2;
@@ -703,11 +727,8 @@ static void rope_and_store(struct forward *f, int n, int layer, int pos0)
 			memcpy((float *)f->kc + dst, k, (size_t)KV * sizeof(float));
 			memcpy((float *)f->vc + dst, v, (size_t)KV * sizeof(float));
 		} else {
-			uint16_t *kc = (uint16_t *)f->kc + dst, *vc = (uint16_t *)f->vc + dst;
-			for (int64_t i = 0; i < KV; i++) {
-				kc[i] = f32_to_f16(k[i]);
-				vc[i] = f32_to_f16(v[i]);
-			}
+			to_f16(k, (uint16_t *)f->kc + dst, KV);
+			to_f16(v, (uint16_t *)f->vc + dst, KV);
 		}
 	}
 }
