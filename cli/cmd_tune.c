@@ -24,7 +24,7 @@ static void usage(FILE *f)
 	           "  every batch size, measuring each candidate (compiled and checked bit-exact in a child\n"
 	           "  process) on one thread with weights in L2 and from DRAM, as 'trit bench --kernels' does.\n"
 	           "  Later runs on this CPU use the default spec unless a candidate beat it by 3 %% twice\n"
-	           "  (GEMV ranked mostly by its DRAM time, GEMM by its L2 time), slower in neither by > 2 %%.\n"
+	           "  (GEMV ranked mostly by its DRAM time, GEMM by its L2 time), slower in neither by > 1 %%.\n"
 	           "  --budget   seconds for the whole run (default 60); Ctrl-C stops early, keeping results\n"
 	           "  --batch    batch classes: 1 = token generation, the prefill tile (default 1,64)\n"
 	           "  --kinds    kernel kinds to consider (default i2s,tl1,tl2)\n"

@@ -715,8 +715,8 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 		return 0;
 	}
 	int stop = 0;
-	/* the search leaves time for about two duels with the default at the end */
-#define SEARCH_OPEN() (now_seconds() < deadline - (ks.tries ? 4 * ks.spent / ks.tries : 0))
+	/* the search leaves time for a duel or two with the default at the end */
+#define SEARCH_OPEN() (now_seconds() < deadline - (ks.tries ? 3 * ks.spent / ks.tries : 0))
 	for (int i = 0; i < ns && !stop && (i == 0 || SEARCH_OPEN()); i++)
 		stop = try_candidate(run, &ks, d, &seeds[i], have_def && same_spec(&seeds[i], &def)) < 0;
 	/* hill climbing from the best so far: the first improving neighbour becomes the centre */

@@ -36,7 +36,7 @@
 /* a candidate replaces the default only when its score is at least this much lower */
 #define TUNE_MARGIN 0.03
 /* ... and neither its L2 nor its DRAM time is more than this much higher (timer noise) */
-#define TUNE_SLACK 0.02
+#define TUNE_SLACK 0.01
 
 /* one measurement (one line of records.jsonl) */
 struct tune_record {

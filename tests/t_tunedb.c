@@ -275,7 +275,7 @@ TEST(default_kept_without_margin)
 	CHECK(!tune_beats_default(1, 0.99, 0.99, 1.0, 1.0));           /* 1 % is noise */
 	CHECK(!tune_beats_default(1, 1.03, 0.5, 1.0, 1.0));            /* slower in L2 */
 	CHECK(!tune_beats_default(64, 0.5, 1.03, 1.0, 1.0));           /* slower from DRAM */
-	CHECK(tune_beats_default(1, 1.01, 0.5, 1.0, 1.0));             /* 1 % slower in L2 is noise */
+	CHECK(tune_beats_default(1, 1.005, 0.5, 1.0, 1.0));            /* 0.5 % slower in L2 is noise */
 	char def[256], got[256];
 	struct tune_record r[12];
 	int n = 0;
