@@ -98,6 +98,13 @@ void gguf_w_alignment(struct gguf_writer *w, uint32_t alignment);
 /* adds a tensor; data (nbytes) is borrowed until gguf_writer_write returns */
 void gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
                    const int64_t *ne, const void *data, uint64_t nbytes);
+/* produces a tensor's nbytes bytes into buf while gguf_writer_write writes the file; -1 with e set
+ * aborts the write */
+typedef int (*gguf_fill_fn)(void *ctx, void *buf, uint64_t nbytes, struct error *e);
+/* adds a tensor whose bytes fill produces at write time, one tensor in memory at a time (converting
+ * a model needs no copy of the whole output); ctx is borrowed until gguf_writer_write returns */
+void gguf_w_tensor_fill(struct gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
+                        const int64_t *ne, uint64_t nbytes, gguf_fill_fn fill, void *ctx);
 /* writes the file to path via path.tmp.PID + rename; nothing is left behind on failure */
 int gguf_writer_write(struct gguf_writer *w, const char *path, struct error *e);
 

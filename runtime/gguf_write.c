@@ -31,6 +31,7 @@ struct wtensor {
 	int64_t ne[4];
 	const void *data;
 	uint64_t nbytes;
+	gguf_fill_fn fill; /* when set, data is its ctx */
 };
 
 struct gguf_writer {
@@ -208,6 +209,12 @@ void gguf_w_alignment(struct gguf_writer *w, uint32_t alignment) { gguf_w_u32(w,
 void gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
                    const int64_t *ne, const void *data, uint64_t nbytes)
 {
+	gguf_w_tensor_fill(w, name, type, n_dims, ne, nbytes, NULL, (void *)data);
+}
+
+void gguf_w_tensor_fill(struct gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
+                        const int64_t *ne, uint64_t nbytes, gguf_fill_fn fill, void *ctx)
+{
 	struct error e;
 	uint64_t want;
 	int bad = 0;
@@ -237,8 +244,9 @@ void gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type, uint3
 	t->n_dims = n_dims;
 	for (int d = 0; d < 4; d++)
 		t->ne[d] = d < (int)n_dims ? ne[d] : 1;
-	t->data = data;
+	t->data = ctx;
 	t->nbytes = nbytes;
+	t->fill = fill;
 }
 
 static uint64_t pad_to(uint64_t n, uint64_t align) { return (align - n % align) % align; }
@@ -320,10 +328,21 @@ int gguf_writer_write(struct gguf_writer *w, const char *path, struct error *e)
 	build_header(w, &h);
 	int r = write_all(fd, h.p, h.len);
 	free(h.p);
+	struct error fe;
+	int fill_failed = 0;
 	for (size_t i = 0; i < w->n_t && r == 0; i++) {
-		r = write_all(fd, w->t[i].data, w->t[i].nbytes);
+		const struct wtensor *t = &w->t[i];
+		if (t->fill) {
+			void *buf = xmalloc(t->nbytes ? (size_t)t->nbytes : 1);
+			r = fill_failed = t->fill((void *)t->data, buf, t->nbytes, &fe);
+			if (r == 0)
+				r = write_all(fd, buf, t->nbytes);
+			free(buf);
+		} else {
+			r = write_all(fd, t->data, t->nbytes);
+		}
 		if (r == 0)
-			r = write_zeros(fd, pad_to(w->t[i].nbytes, w->alignment));
+			r = write_zeros(fd, pad_to(t->nbytes, w->alignment));
 	}
 	int err = errno;
 	if (close(fd) != 0 && r == 0) {
@@ -335,7 +354,10 @@ int gguf_writer_write(struct gguf_writer *w, const char *path, struct error *e)
 		err = errno;
 	}
 	if (r != 0) {
-		errorf(e, "%s: write failed: %s", path, strerror(err));
+		if (fill_failed)
+			errorf(e, "%s", fe.msg);
+		else
+			errorf(e, "%s: write failed: %s", path, strerror(err));
 		unlink(tmp);
 	}
 	free(tmp);
