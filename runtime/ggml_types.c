@@ -373,7 +373,54 @@ static int ternary_decode_i2s(const uint8_t *data, int64_t ne0, int64_t ne1, int
 	return 0;
 }
 
-int i2s_to_kernel_layout(const void *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha)
+/* byte maps of 4 codes: identity, negated (c -> 2 - c), and the reversed group order of I2_S files */
+static void code_maps(uint8_t same[256], uint8_t neg[256])
+{
+	for (int v = 0; v < 256; v++) {
+		int o = 0;
+		for (int g = 0; g < 4; g++)
+			o |= (2 - ((v >> (2 * g)) & 3)) << (2 * g);
+		same[v] = (uint8_t)v;
+		neg[v] = (uint8_t)o;
+	}
+}
+
+/* TQ2_0 blocks of 256 are two I2S blocks of 128 (element 128h + 32n + m at byte 32h + m, bits 2n, code
+ * t + 1); the sign of each block's d is folded into the codes */
+static int tq2_to_kernel_layout(const uint8_t *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha)
+{
+	uint8_t same[256], neg[256];
+	code_maps(same, neg);
+	float a = 0;
+	int64_t nblocks = ne0 * ne1 / TQ_BLOCK;
+	for (int64_t b = 0; b < nblocks; b++) {
+		const uint8_t *blk = data + b * TQ2_BYTES;
+		uint8_t *o = out + b * (TQ_BLOCK / 4);
+		float d = f16_to_f32(rd16(blk + TQ2_BYTES - 2));
+		uint8_t bad = 0, nonzero = 0;
+		for (int i = 0; i < TQ_BLOCK / 4; i++) {
+			bad |= blk[i] & (blk[i] >> 1) & 0x55;
+			nonzero |= blk[i] ^ 0x55;
+		}
+		if (bad || !isfinite(d))
+			return -1;
+		if (!nonzero || d == 0) {
+			memset(o, 0x55, TQ_BLOCK / 4);
+			continue;
+		}
+		if (a == 0)
+			a = fabsf(d);
+		else if (fabsf(d) != a)
+			return -1;
+		const uint8_t *map = d > 0 ? same : neg;
+		for (int i = 0; i < TQ_BLOCK / 4; i++)
+			o[i] = map[blk[i]];
+	}
+	*alpha = a;
+	return 0;
+}
+
+static int i2s_file_to_kernel_layout(const void *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha)
 {
 	int64_t n = ne0 * ne1;
 	float s = i2s_scale(data, n);
@@ -398,6 +445,17 @@ int i2s_to_kernel_layout(const void *data, int64_t ne0, int64_t ne1, uint8_t *ou
 		return -1;
 	*alpha = fabsf(s);
 	return 0;
+}
+
+int ternary_to_i2s_layout(uint32_t type, const void *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha)
+{
+	if (ne0 % I2S_BLOCK != 0)
+		return -1;
+	if (type == GGML_TYPE_I2_S)
+		return i2s_file_to_kernel_layout(data, ne0, ne1, out, alpha);
+	if (type == GGML_TYPE_TQ2_0)
+		return tq2_to_kernel_layout(data, ne0, ne1, out, alpha);
+	return -1;
 }
 
 int ternary_decode(uint32_t type, const void *data, uint64_t nbytes, int64_t ne0, int64_t ne1, int8_t *t, float *alpha,

@@ -47,10 +47,11 @@ int ggml_type_ternary(uint32_t type);
  * Float types must hold values in {-a, 0, +a}; TQ blocks must share one scale. Errors name why. */
 int ternary_decode(uint32_t type, const void *data, uint64_t nbytes, int64_t ne0, int64_t ne1,
                    int8_t *t, float *alpha, struct error *e);
-/* repacks an I2_S tensor (ne0 % 128 == 0) straight into the I2S kernel layout (docs/kernels.md §2: the
- * same 128-weight blocks, 2-bit groups in the opposite order, sign of the scale folded in) and gives its
- * alpha; -1 when a code is 3 or the scale is not finite (ternary_decode then says where) */
-int i2s_to_kernel_layout(const void *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha);
+/* repacks an I2_S or TQ2_0 tensor (ne0 % 128 == 0) straight into the I2S kernel layout (docs/kernels.md
+ * §2; I2_S: the same 128-weight blocks with the 2-bit groups in the opposite order; TQ2_0: a block is two
+ * I2S blocks as they are), the sign of the scale folded into the codes, and gives its alpha; -1 for other
+ * types, a code 3, a non-finite or non-shared scale (ternary_decode then says what is wrong) */
+int ternary_to_i2s_layout(uint32_t type, const void *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha);
 /* encodes t (ne1 rows of ne0) with scale alpha into out (ggml_tensor_nbytes bytes) */
 void ternary_encode(uint32_t type, const int8_t *t, float alpha, int64_t ne0, int64_t ne1, void *out);
 /* encodes float rows into a dense type (F32, F16, BF16, Q8_0, Q4_K, Q5_K, Q6_K) */

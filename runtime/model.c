@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "runtime/ggml_types.h"
+#include "gen/kinds.h"
 #include "runtime/model.h"
 #include "runtime/model_meta.h"
 
@@ -55,7 +56,7 @@ static float *load_layer_vector(struct model *m, int l, const char *what, int64_
 }
 
 /* decodes the tensors names[0..nparts) (rows stacked) into t, or, when packed is not NULL (every part is
- * I2_S and the kernel is I2S), repacks them straight into packed; fills b's parts */
+ * I2_S or TQ2_0 and the kernel is I2S), repacks them straight into packed; fills b's parts */
 static int decode_parts(struct model *m, int l, const char *const *names, const int32_t *rows, int nparts, int32_t k,
                         struct bitlinear *b, int8_t *t, uint8_t *packed, struct error *e)
 {
@@ -75,18 +76,19 @@ static int decode_parts(struct model *m, int l, const char *const *names, const 
 			              "(supported: I2_S, TQ1_0, TQ2_0, F16, BF16, F32)", name, tn ? tn : "unknown");
 		}
 		struct error de;
-		if (packed && i2s_to_kernel_layout(gt->data, k, rows[p], packed + (size_t)row * (size_t)k / 4,
-		                                   &b->alpha[p]) == 0) {
+		if (packed && ternary_to_i2s_layout(gt->type, gt->data, k, rows[p], packed + (size_t)row * (size_t)k / 4,
+		                                    &b->alpha[p]) == 0) {
 			/* repacked */
 		} else {
+			/* decoded (and, when repacking, packed from the decoded values: the shortcut declined) */
 			int8_t *dst = packed ? xmalloc((size_t)rows[p] * (size_t)k) : t + (size_t)row * (size_t)k;
 			int rc = ternary_decode(gt->type, gt->data, gt->nbytes, k, rows[p], dst, &b->alpha[p], &de);
+			if (packed && rc == 0)
+				i2s_pack(dst, rows[p], k, packed + (size_t)row * (size_t)k / 4);
 			if (packed)
 				free(dst);
 			if (rc < 0)
 				return errorf(e, "tensor '%s': %s", name, de.msg);
-			if (packed)
-				return errorf(e, "tensor '%s': cannot repack this I2_S tensor", name);
 		}
 		snprintf(name, sizeof(name), "blk.%d.%s.scale", l, names[p]);
 		const struct gguf_tensor *st = gguf_find_tensor(&m->g, name);
@@ -115,8 +117,8 @@ static int decode_parts(struct model *m, int l, const char *const *names, const 
 	return 0;
 }
 
-/* 1 when every part is stored as I2_S and both handles run I2S kernels, whose layout does not depend on
- * the tiles: the file's bytes can then be repacked without decoding */
+/* 1 when every part is stored as I2_S or TQ2_0 and both handles run I2S kernels, whose layout does not
+ * depend on the tiles: the file's bytes can then be repacked without decoding */
 static int i2s_direct(struct model *m, int l, const char *const *names, int nparts, const struct bitlinear *b)
 {
 	if (b->gemv.dense || b->gemm.dense || b->gemv.spec.kind != KIND_I2S || b->gemm.spec.kind != KIND_I2S)
@@ -125,7 +127,7 @@ static int i2s_direct(struct model *m, int l, const char *const *names, int npar
 		char name[96];
 		snprintf(name, sizeof(name), "blk.%d.%s.weight", l, names[p]);
 		const struct gguf_tensor *gt = gguf_find_tensor(&m->g, name);
-		if (!gt || gt->type != GGML_TYPE_I2_S)
+		if (!gt || (gt->type != GGML_TYPE_I2_S && gt->type != GGML_TYPE_TQ2_0))
 			return 0;
 	}
 	return 1;

@@ -356,18 +356,18 @@ TEST(bad_models_are_refused_by_name)
 	t.wrong = "blk.1.ffn_sub_norm.weight";
 	expect_load_error(&t, "wrongnorm", "blk.1.ffn_sub_norm.weight");
 	const enum kernel_choice kinds[] = {KC_AUTO, KC_TL1, KC_REF}; /* repacked directly, decoded, reference */
-	for (size_t i = 0; i < COUNTOF(kinds); i++) {
-		tiny_default(&t, GGML_TYPE_I2_S);
+	for (size_t i = 0; i < 2 * COUNTOF(kinds); i++) {
+		tiny_default(&t, i < COUNTOF(kinds) ? GGML_TYPE_I2_S : GGML_TYPE_TQ2_0);
 		t.corrupt = "blk.1.attn_v.weight";
 		struct model bad;
 		struct model_options bo;
 		model_options_default(&bo);
 		bo.quiet = 1;
-		bo.kernel = kinds[i];
+		bo.kernel = kinds[i % COUNTOF(kinds)];
 		struct error be = {{0}};
 		int rc = model_load(&bad, tiny_path("corrupt", &t), &bo, &be);
 		CHECKF(rc == -1 && strstr(be.msg, "blk.1.attn_v.weight") && strstr(be.msg, "code 3"),
-		       "kernel choice %d: code 3 in an I2_S tensor gave '%s'", (int)kinds[i], rc ? be.msg : "no error");
+		       "case %zu: code 3 in a ternary tensor gave '%s'", i, rc ? be.msg : "no error");
 		if (rc == 0)
 			model_free(&bad);
 	}

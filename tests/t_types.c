@@ -246,37 +246,47 @@ TEST(ternary_decode_rejects)
 }
 
 /* dense types: decode(encode(x)) within each type's bound; exact where the value is representable */
-/* the load-time shortcut from the file's I2_S to the I2S kernel layout equals decode + i2s_pack, for
- * positive, negative and zero scales, and refuses code 3 */
-TEST(i2s_to_kernel_layout_matches_decode_and_pack)
+/* the load-time shortcut from the file's I2_S or TQ2_0 to the I2S kernel layout equals decode + i2s_pack,
+ * for positive, negative and zero scales (TQ2_0: per block, zero blocks included), and declines code 3,
+ * non-finite scales and TQ2_0 blocks with different |d| */
+TEST(ternary_to_i2s_layout_matches_decode_and_pack)
 {
-	enum { M = 5, K = 384 };
-	static int8_t t[M * K], neg[M * K], zero[M * K];
-	static uint8_t file[M * K / 4 + 4], direct[M * K / 4], packed[M * K / 4];
+	enum { M = 5, K = 512 };
+	static int8_t t[M * K], back[M * K];
+	static uint8_t file[M * K], direct[M * K / 4], packed[M * K / 4];
 	struct rng r;
 	rng_seed(&r, 77);
-	for (int i = 0; i < M * K; i++) {
+	for (int i = 0; i < M * K; i++)
 		t[i] = (int8_t)((int)rng_below(&r, 3) - 1);
-		neg[i] = (int8_t)-t[i];
-	}
+	memset(t + 3 * 256, 0, 256); /* an all-zero TQ2_0 block */
 	const float scales[3] = {0.75f, -0.75f, 0.0f};
-	const int8_t *expect[3] = {t, neg, zero};
-	for (int c = 0; c < 3; c++) {
-		ternary_encode(GGML_TYPE_I2_S, t, 0.75f, K, M, file);
-		memcpy(file + M * K / 4, &scales[c], 4);
-		float alpha = -1;
-		CHECK(i2s_to_kernel_layout(file, K, M, direct, &alpha) == 0);
-		CHECK(alpha == fabsf(scales[c]));
-		i2s_pack(expect[c], M, K, packed);
-		CHECKF(memcmp(direct, packed, sizeof(packed)) == 0, "scale %g: repacked bytes differ", scales[c]);
-	}
-	file[100] = 0xc0; /* a code 3 */
+	const uint32_t types[2] = {GGML_TYPE_I2_S, GGML_TYPE_TQ2_0};
+	struct error e;
+	for (int ti = 0; ti < 2; ti++)
+		for (int c = 0; c < 3; c++) {
+			ternary_encode(types[ti], t, scales[c], K, M, file);
+			float alpha = -1, want_alpha;
+			CHECKF(ternary_to_i2s_layout(types[ti], file, K, M, direct, &alpha) == 0, "%s scale %g declined",
+			       ggml_type_name(types[ti]), scales[c]);
+			CHECK(ternary_decode(types[ti], file, sizeof(file), K, M, back, &want_alpha, &e) == 0);
+			CHECKF(alpha == want_alpha, "%s scale %g: alpha %g, decoder %g", ggml_type_name(types[ti]), scales[c], alpha,
+			       want_alpha);
+			i2s_pack(back, M, K, packed);
+			CHECKF(memcmp(direct, packed, sizeof(packed)) == 0, "%s scale %g: repacked bytes differ",
+			       ggml_type_name(types[ti]), scales[c]);
+		}
 	float alpha;
-	CHECK(i2s_to_kernel_layout(file, K, M, direct, &alpha) == -1);
+	ternary_encode(GGML_TYPE_I2_S, t, 0.75f, K, M, file);
+	file[100] = 0xc0; /* a code 3 */
+	CHECK(ternary_to_i2s_layout(GGML_TYPE_I2_S, file, K, M, direct, &alpha) == -1);
 	float inf = INFINITY;
 	ternary_encode(GGML_TYPE_I2_S, t, 0.75f, K, M, file);
 	memcpy(file + M * K / 4, &inf, 4);
-	CHECK(i2s_to_kernel_layout(file, K, M, direct, &alpha) == -1);
+	CHECK(ternary_to_i2s_layout(GGML_TYPE_I2_S, file, K, M, direct, &alpha) == -1);
+	ternary_encode(GGML_TYPE_TQ2_0, t, 0.75f, K, M, file);
+	file[66 + 65] ^= 0x04; /* the second block's d changes */
+	CHECK(ternary_to_i2s_layout(GGML_TYPE_TQ2_0, file, K, M, direct, &alpha) == -1);
+	CHECK(ternary_to_i2s_layout(GGML_TYPE_TQ1_0, file, K, M, direct, &alpha) == -1);
 }
 
 TEST(dense_exact_types)
