@@ -253,6 +253,55 @@ TEST(write_failures_leave_nothing)
 	CHECK(!dir_has_tmp(test_tmpdir()));
 }
 
+/* fill callbacks for write_tensor_fill: 0..n-1 as floats, or a failure on call 2 */
+static int fill_count(void *ctx, void *buf, uint64_t nbytes, struct error *e)
+{
+	int *calls = ctx;
+	if (++*calls == 2 && calls[1])
+		return errorf(e, "tensor 'b': made to fail");
+	float *f = buf;
+	for (uint64_t i = 0; i < nbytes / 4; i++)
+		f[i] = (float)i;
+	return 0;
+}
+
+TEST(write_tensor_fill)
+{
+	/* filled tensors sit between borrowed ones, in order; a failing fill leaves no file */
+	for (int failing = 0; failing < 2; failing++) {
+		int calls[2] = {0, failing};
+		float a[3] = {7, 8, 9};
+		int64_t na = 3, nb = 5, nc = 40;
+		struct gguf_writer *w = gguf_writer_new();
+		gguf_w_tensor(w, "a", GGML_TYPE_F32, 1, &na, a, sizeof(a));
+		gguf_w_tensor_fill(w, "b", GGML_TYPE_F32, 1, &nb, 20, fill_count, calls);
+		gguf_w_tensor_fill(w, "c", GGML_TYPE_F32, 1, &nc, 160, fill_count, calls);
+		struct error e;
+		const char *path = tmp_path(failing ? "fill-bad.gguf" : "fill.gguf");
+		int r = gguf_writer_write(w, path, &e);
+		gguf_writer_free(w);
+		if (failing) {
+			CHECK(r == -1);
+			CHECK_ERR(e.msg, "made to fail");
+			CHECK(access(path, F_OK) != 0);
+			CHECK(!dir_has_tmp(test_tmpdir()));
+			continue;
+		}
+		CHECKF(r == 0, "%s", e.msg);
+		CHECK_EQ_INT(calls[0], 2);
+		struct gguf g;
+		CHECKF(gguf_open(&g, path, &e) == 0, "%s", e.msg);
+		const struct gguf_tensor *tb = gguf_find_tensor(&g, "b"), *tc = gguf_find_tensor(&g, "c");
+		float want[40];
+		for (int i = 0; i < 40; i++)
+			want[i] = (float)i;
+		CHECK(tb && tb->offset == 32 && memcmp(tb->data, want, 20) == 0);
+		CHECK(tc && tc->offset == 64 && memcmp(tc->data, want, 160) == 0);
+		CHECK(memcmp(gguf_find_tensor(&g, "a")->data, a, sizeof(a)) == 0);
+		gguf_close(&g);
+	}
+}
+
 TEST(write_large_file_fast)
 {
 	/* 64 MiB through the writer: it must use large writes (no assertion on time; see the log) */
