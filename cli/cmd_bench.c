@@ -75,7 +75,8 @@ static void print_row(const struct session *s, const char *desc, double size_mib
 		sd += (v[i] - mean) * (v[i] - mean);
 	sd = reps > 1 ? sqrt(sd / (reps - 1)) : 0;
 	char kern[64];
-	const struct kernel_handle *h = &s->model.layers[0].down.gemv;
+	/* the kernel this test runs: the GEMV for tgN, the GEMM for ppN */
+	const struct kernel_handle *h = test[0] == 't' ? &s->model.layers[0].down.gemv : &s->model.layers[0].down.gemm;
 	if (h->dense)
 		snprintf(kern, sizeof(kern), "dense-ref");
 	else
