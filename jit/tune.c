@@ -559,13 +559,24 @@ static void progress(const struct run *run, const struct key_state *ks, const st
 	fflush(stderr);
 }
 
-/* whether a measured candidate becomes the key's best: the default only yields to a candidate
- * that tune_beats_default; without a default figure the best score wins */
+/* whether a candidate measured (l2, dram) in the search may go on to duel the default: its score is
+ * TUNE_MARGIN lower than the default's, and neither residency is more than SEARCH_SLACK slower. The
+ * default was timed at another moment (the other hyperthread of the core may have been busy), so
+ * this is looser than tune_beats_default, which the duel applies to figures taken in turns. */
+#define SEARCH_SLACK 0.05
+static int promising(int32_t n, double l2, double dram, double dl2, double ddram)
+{
+	return tune_score(n, l2, dram) <= (1 - TUNE_MARGIN) * tune_score(n, dl2, ddram) &&
+	       l2 <= (1 + SEARCH_SLACK) * dl2 && dram <= (1 + SEARCH_SLACK) * ddram;
+}
+
+/* whether a measured candidate becomes the key's best (the hill climb's centre): the default only
+ * yields to a promising candidate; without a default figure the best score wins */
 static int becomes_best(const struct key_state *ks, int32_t n, double l2, double dram, int is_default)
 {
 	if (is_default)
 		return !ks->have_default || ks->best_score < 0; /* the first figure of the incumbent */
-	if (ks->have_default && !tune_beats_default(n, l2, dram, ks->default_l2, ks->default_dram))
+	if (ks->have_default && !promising(n, l2, dram, ks->default_l2, ks->default_dram))
 		return 0;
 	return ks->best_score < 0 || tune_score(n, l2, dram) < ks->best_score;
 }
@@ -648,7 +659,7 @@ static int try_candidate(struct run *run, struct key_state *ks, struct shape_dat
 	ks->spent += now_seconds() - start;
 	ks->tries++;
 	if (r->ok && !is_default && ks->have_default &&
-	    tune_beats_default(d->n, r->l2, r->dram, ks->default_l2, ks->default_dram))
+	    promising(d->n, r->l2, r->dram, ks->default_l2, ks->default_dram))
 		add_top(ks, s, d->n, r->l2, r->dram);
 	if (r->ok && becomes_best(ks, d->n, r->l2, r->dram, is_default)) {
 		ks->best_score = tune_score(d->n, r->l2, r->dram);
@@ -742,7 +753,7 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 		int won = 0, duels = 0;
 		for (int i = 0; i < ks.ntop && !stop && !won && duels < MAX_DUELS && (!duels || now_seconds() < deadline);
 		     i++) {
-			if (duels && !tune_beats_default(d->n, ks.top_l2[i], ks.top_dram[i], ks.default_l2, ks.default_dram))
+			if (duels && !promising(d->n, ks.top_l2[i], ks.top_dram[i], ks.default_l2, ks.default_dram))
 				continue;
 			duels++;
 			won = duel(run, &ks, d, &def, &ks.top[i]);
