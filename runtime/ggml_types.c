@@ -373,13 +373,13 @@ static int ternary_decode_i2s(const uint8_t *data, int64_t ne0, int64_t ne1, int
 	return 0;
 }
 
-/* byte maps of 4 codes: identity, negated (c -> 2 - c), and the reversed group order of I2_S files */
+/* byte maps of 4 codes: identity and negated (c -> 2 - c) */
 static void code_maps(uint8_t same[256], uint8_t neg[256])
 {
 	for (int v = 0; v < 256; v++) {
 		int o = 0;
 		for (int g = 0; g < 4; g++)
-			o |= (2 - ((v >> (2 * g)) & 3)) << (2 * g);
+			o |= ((unsigned)(2 - ((v >> (2 * g)) & 3)) & 3u) << (2 * g); /* code 3 (refused elsewhere): 3 */
 		same[v] = (uint8_t)v;
 		neg[v] = (uint8_t)o;
 	}
@@ -431,7 +431,7 @@ static int i2s_file_to_kernel_layout(const void *data, int64_t ne0, int64_t ne1,
 		int o = 0;
 		for (int g = 0; g < 4; g++) {
 			int c = (v >> (6 - 2 * g)) & 3;
-			o |= (s > 0 ? c : s < 0 ? 2 - c : 1) << (2 * g);
+			o |= ((unsigned)(s > 0 ? c : s < 0 ? 2 - c : 1) & 3u) << (2 * g); /* code 3 is refused below */
 		}
 		map[v] = (uint8_t)o;
 	}
