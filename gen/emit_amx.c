@@ -165,7 +165,7 @@ static void copy_activations(struct amx *a)
 /* unpacks the codes of the strip, k chunks [kc0, kc0+cnt), into the code buffer: chunk c, rows
  * 16h..16h+15 is the B tile at wb + c*KCSTRIDE + h*1024, row i = k 4i..4i+3 of the chunk. A whole
  * strip reads rows at constant offsets; a short one clamps them and zeroes rows past nr. */
-static void unpack_rows(struct amx *a, LLVMValueRef kc0, int cnt, int whole)
+static void unpack_rows(struct amx *a, LLVMValueRef kc0, int cnt, int whole, int strip_end)
 {
 	struct emit *e = a->e;
 	int kb = e->s->k / 4;
@@ -181,6 +181,12 @@ static void unpack_rows(struct amx *a, LLVMValueRef kc0, int cnt, int whole)
 		for (int m = 0; m < 16; m++) {
 			if (whole) {
 				src[m] = e_gep(e, base, e_i64(e, (long long)(16 * h + m) * kb));
+				/* the weights come from DRAM in a model: fetch the row's next slice (at the end of
+				 * the strip: the next strip's first) while this one runs on the tiles */
+				LLVMValueRef next = strip_end ? at(a, e->w, LLVMBuildAdd(e->b, a->r, e_i32(e, STRIP + 16 * h + m), ""), kb)
+				                              : e_gep(e, src[m], e_i64(e, 16LL * cnt));
+				e_prefetch(e, next);
+				e_prefetch(e, e_gep(e, next, e_i64(e, 64)));
 				continue;
 			}
 			ok[m] = LLVMBuildICmp(e->b, LLVMIntSLT, e_i32(e, 16 * h + m), a->nr, "");
@@ -209,7 +215,8 @@ static void unpack_rows(struct amx *a, LLVMValueRef kc0, int cnt, int whole)
 	}
 }
 
-static void unpack_slice(struct amx *a, LLVMValueRef kc0, int cnt)
+/* unpack_rows for chunks [kc0, kc0+cnt) of the strip: the constant-offset path for a whole strip */
+static void unpack_slice(struct amx *a, LLVMValueRef kc0, int cnt, int strip_end)
 {
 	struct emit *e = a->e;
 	LLVMBasicBlockRef whole = LLVMAppendBasicBlockInContext(e->c, e->fn, "whole_strip");
@@ -217,10 +224,10 @@ static void unpack_slice(struct amx *a, LLVMValueRef kc0, int cnt)
 	LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(e->c, e->fn, "unpacked");
 	LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, a->nr, e_i32(e, STRIP), ""), whole, part);
 	LLVMPositionBuilderAtEnd(e->b, whole);
-	unpack_rows(a, kc0, cnt, 1);
+	unpack_rows(a, kc0, cnt, 1, strip_end);
 	LLVMBuildBr(e->b, join);
 	LLVMPositionBuilderAtEnd(e->b, part);
-	unpack_rows(a, kc0, cnt, 0);
+	unpack_rows(a, kc0, cnt, 0, strip_end);
 	LLVMBuildBr(e->b, join);
 	LLVMPositionBuilderAtEnd(e->b, join);
 }
@@ -278,7 +285,7 @@ static void store_out(struct amx *a, LLVMValueRef p, LLVMValueRef cp)
 static void slice(struct amx *a, LLVMValueRef kc0, int cnt, int first, int last)
 {
 	struct emit *e = a->e;
-	unpack_slice(a, kc0, cnt);
+	unpack_slice(a, kc0, cnt, last);
 	struct loop lp;
 	e_loop_begin(e, &lp, e_i32(e, 0), a->npairs, 1);
 	LLVMValueRef cp = at(a, a->cacc, lp.i, 4096), ap[2];

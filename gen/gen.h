@@ -10,7 +10,7 @@
 #include "gen/kernel.h"
 
 /* the generator's version; part of every cache key: bump it whenever emitted code changes */
-#define TRIT_GEN_VERSION 4
+#define TRIT_GEN_VERSION 5
 
 /* adds to m a function `name` computing s (legal, ISA checked by the caller) with signature
  * void name(const struct kernel_args *); returns 0, or -1 with a message */
