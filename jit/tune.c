@@ -6,8 +6,10 @@
  * packs once per shape and kind and the children share through fork), and ranked by tune_score.
  * Search per key: the default first, then seeds (its prefetch variants, other kinds, ISA tiers),
  * then first-improvement hill climbing over one-knob neighbours until the key's share of the
- * budget is spent or no unmeasured neighbour is left. A candidate displaces the default only when
- * tune_beats_default (a clear margin, not slower in L2 nor from DRAM). requires: llvm */
+ * budget is spent (less the time kept for duels) or no unmeasured neighbour is left. Then up to
+ * MAX_DUELS of the best promising candidates, one at a time, duel the default: both timed in turns
+ * in one child; the first that tune_beats_default there (a clear margin, not slower in L2 nor from
+ * DRAM) wins the key, else the default stays. requires: llvm */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
