@@ -9,6 +9,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define HAVE_X86_ROWDOT 1
+#define ROW_PREFETCH 4096 /* bytes ahead */
 #endif
 
 #define Q8_0_BLOCK 32
@@ -54,6 +55,7 @@ __attribute__((target("avx2,fma,f16c"))) static float q8_0_avx2(const uint8_t *r
 {
 	__m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
 	for (int64_t b = 0; b < n / Q8_0_BLOCK; b++, row += Q8_0_BYTES, h += Q8_0_BLOCK) {
+		_mm_prefetch((const char *)row + ROW_PREFETCH, _MM_HINT_T0);
 		__m256 d = _mm256_set1_ps(f16_to_f32((uint16_t)(row[0] | row[1] << 8)));
 		__m256i q = _mm256_loadu_si256((const __m256i *)(row + 2));
 		__m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
@@ -73,6 +75,8 @@ __attribute__((target("avx2,fma,f16c"))) static float q6_k_avx2(const uint8_t *r
 	const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03), c32 = _mm256_set1_epi8(32);
 	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
 	for (int64_t b = 0; b < n / QK_K; b++, row += Q6_K_BYTES) {
+		for (int c = 0; c < Q6_K_BYTES; c += 64) /* rows stream from DRAM; past the row is harmless */
+			_mm_prefetch((const char *)row + ROW_PREFETCH + c, _MM_HINT_T0);
 		const uint8_t *ql = row, *qhp = row + 128;
 		const int8_t *sc = (const int8_t *)(row + 192);
 		float d = f16_to_f32((uint16_t)(row[208] | row[209] << 8));
