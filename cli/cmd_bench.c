@@ -86,7 +86,7 @@ static void print_row(const struct session *s, const char *desc, double size_mib
 		double bytes = decode_bytes(&s->model), top = gbs * 1e9 / bytes;
 		snprintf(roof, sizeof(roof), "%.3f GB %.1f GB/s %.1f t/s %3.0f %%", bytes / 1e9, gbs, top, 100 * mean / top);
 	}
-	printf("| %-28s | %9.2f MiB | %8.2f M | %-14s | %-6s | %7d | %6s | %10.2f ± %.2f | %-33s |\n", desc, size_mib,
+	printf("| %-34s | %9.2f MiB | %8.2f M | %-14s | %-6s | %7d | %6s | %10.2f ± %.2f | %-33s |\n", desc, size_mib,
 	       params / 1e6, kern, head, threads, test, mean, sd, roof);
 	fflush(stdout);
 }
@@ -148,9 +148,9 @@ int cmd_bench(int argc, char **argv)
 	if (!nthreads)
 		threads[nthreads++] = 0;
 
-	printf("| %-28s | %13s | %10s | %-14s | %-6s | %7s | %6s | %17s | %-33s |\n", "model", "size", "params", "kernel",
+	printf("| %-34s | %13s | %10s | %-14s | %-6s | %7s | %6s | %17s | %-33s |\n", "model", "size", "params", "kernel",
 	       "output", "threads", "test", "t/s", "decode roofline: bytes, bw, t/s, %");
-	printf("| %.28s | %.12s: | %.9s: | %.14s | %.6s | %.6s: | %.5s: | %.16s: | %.33s |\n", "-----------------------------",
+	printf("| %.34s | %.12s: | %.9s: | %.14s | %.6s | %.6s: | %.5s: | %.16s: | %.33s |\n", "----------------------------------",
 	       "--------------", "-----------", "---------------", "--------", "--------", "-------", "------------------",
 	       "-----------------------------------");
 	double gbs_of[16] = {0};
