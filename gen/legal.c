@@ -206,9 +206,9 @@ int spec_default(struct kernel_spec *s, enum kernel_kind kind, enum isa isa, int
 	s->prefetch = 0;
 	if (n == 1 && (int64_t)m * k / 4 >= 64 * 1024) {
 		/* a model's GEMVs stream their weights from DRAM (a token touches every matrix once): one core
-		 * reaches the bandwidth only with software prefetch a few KiB ahead (bench/kernels.md: 54 %
-		 * without, 86-115 % with 2 KiB); from L2 it costs nothing */
-		s->prefetch = 2048;
+		 * reaches the bandwidth only with software prefetch several KiB ahead (bench/kernels.md: 2 KiB
+		 * gave 84-95 % of it, 8 KiB 91-95 %, and 2-thread decode 10-15 % faster); from L2 it costs nothing */
+		s->prefetch = 8192;
 		s->unroll = 2;
 	}
 	struct error why;
