@@ -237,6 +237,19 @@ int kprov_cached(const struct kernel_provider *p, const struct kernel_handle *h)
 #endif
 }
 
+void kprov_compile_stats(const struct kernel_provider *p, int *compiled, double *seconds)
+{
+	*compiled = 0;
+	*seconds = 0;
+#if TRIT_HAVE_LLVM
+	int hits;
+	if (p->jit)
+		jit_stats(p->jit, compiled, &hits, seconds);
+#else
+	(void)p;
+#endif
+}
+
 const char *korigin_name(enum kernel_origin o)
 {
 	return o == KORIGIN_TUNED ? "tuned" : "heuristic";

@@ -64,6 +64,8 @@ void khandle_pack(const struct kernel_handle *h, const int8_t *t, uint8_t *out);
 void khandle_call(const struct kernel_handle *h, const struct kernel_args *a);
 /* "i2s/avx2 bm=.. bk=.." style description for logs, with the origin and code source */
 void khandle_describe(const struct kernel_handle *h, char *buf, size_t len);
+/* kernels the provider's JIT compiled (not found in the disk cache) so far, and the seconds that took */
+void kprov_compile_stats(const struct kernel_provider *p, int *compiled, double *seconds);
 /* "tuned" or "heuristic" */
 const char *korigin_name(enum kernel_origin o);
 /* "jit", "aot" or "reference" */

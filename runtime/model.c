@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "runtime/ggml_types.h"
+#include "base/paths.h"
 #include "gen/kinds.h"
 #include "runtime/model.h"
 #include "runtime/model_meta.h"
@@ -334,6 +335,12 @@ static int model_load_inner(struct model *m, const char *path, const struct mode
 	}
 	if (!o->quiet && isatty(2) && d->n_layer > 4)
 		fprintf(stderr, "\r\033[K");
+	int compiled;
+	double secs;
+	kprov_compile_stats(&m->kp, &compiled, &secs);
+	if (!o->quiet && compiled > 0) /* the first run on a new shape or CPU: say why it was slower */
+		fprintf(stderr, "trit: compiled %d kernel%s for this CPU in %.1f s (cached in %s for the next runs)\n", compiled,
+		        compiled == 1 ? "" : "s", secs, trit_cache_dir());
 	return 0;
 }
 
