@@ -81,7 +81,11 @@ int cmd_aot(int argc, char **argv)
 	int host = !triple && !cpu;
 	if (host ? target_host(&t, &e) < 0 : target_foreign(&t, triple, cpu, "", &e) < 0)
 		die("aot: %s", e.msg);
-	int want_isa = isa_s ? (int)isa : host ? -1 : target_is_x86(&t) ? ISA_AVX2 : ISA_SCALAR;
+	/* the host's best vector tier unless --isa says otherwise: not AMX, whose tile state a process must
+	 * request before the first instruction (runtime/kernels.c never looks AMX up among AOT objects) */
+	int want_isa = isa_s ? (int)isa
+	               : host ? (int)isa_best(KIND_I2S, 1, kernel_host_cpu())
+	                      : target_is_x86(&t) ? ISA_AVX2 : ISA_SCALAR;
 	if (!host && target_supports_isa(&t, (enum isa)want_isa, &e) < 0)
 		die("aot: %s", e.msg);
 	if (!host) {

@@ -137,10 +137,11 @@ int isa_available(enum isa i, const struct cpu_info *c)
 	}
 }
 
-enum isa isa_best(enum kernel_kind k, const struct cpu_info *c)
+enum isa isa_best(enum kernel_kind k, int32_t n, const struct cpu_info *c)
 {
 	static const enum isa order[] = {ISA_AVX512VNNI, ISA_AVXVNNI, ISA_AVX2};
-	(void)k;
+	if (k == KIND_I2S && n > 1 && isa_available(ISA_AMX, c))
+		return ISA_AMX; /* tiles for batches; a GEMV on AMX would pad every call to 32 tokens */
 	for (size_t i = 0; i < COUNTOF(order); i++)
 		if (isa_available(order[i], c))
 			return order[i];

@@ -61,11 +61,11 @@ int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds
 	struct kernel_spec *specs = xcalloc((size_t)(m->n_linear * nkinds * nbatches) + 1, sizeof(*specs));
 	int n = 0;
 	for (int ki = 0; ki < nkinds; ki++) {
-		enum isa is = isa < 0 ? isa_best(kinds[ki], c) : (enum isa)isa;
 		for (int li = 0; li < m->n_linear; li++) {
 			if (seen_shape(m, li))
 				continue;
 			for (int bi = 0; bi < nbatches; bi++) {
+				enum isa is = isa < 0 ? isa_best(kinds[ki], batches[bi], c) : (enum isa)isa;
 				struct error se;
 				if (spec_default(&specs[n], kinds[ki], is, m->linear[li].m, m->linear[li].k,
 				                 batches[bi], c, &se) < 0) {
@@ -139,7 +139,7 @@ int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
 	if (!rm || !rk)
 		return errorf(e, "spec '%s' needs at least a kind, m= and k=", text);
 	if (!iv && default_isa < 0)
-		is = isa_best(kind, c);
+		is = isa_best(kind, n, c);
 	struct kernel_spec d;
 	if (spec_default(&d, kind, is, m, k, n, c, e) < 0)
 		return -1;

@@ -18,13 +18,14 @@ int parse_kind_list(const char *s, enum kernel_kind *kinds, struct error *e);
 int parse_batch_list(const char *s, int32_t *v, struct error *e);
 
 /* Default specs (spec_default with c's cache sizes) for every distinct linear shape of m, for each
- * kind and batch size. isa < 0 picks isa_best(kind, c) per kind. A kind that cannot handle a shape
- * is skipped with a warning unless it would leave nothing. Returns the count (*out malloc'd) or -1. */
+ * kind and batch size. isa < 0 picks isa_best(kind, batch, c) per kind and batch. A kind that cannot
+ * handle a shape is skipped with a warning unless it would leave nothing. Returns the count (*out
+ * malloc'd) or -1. */
 int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds, int nkinds,
                        const int32_t *batches, int nbatches, int isa, const struct cpu_info *c,
                        struct kernel_spec **out, struct error *e);
 
-/* Parses a spec line in which fields may be omitted: isa → default_isa (or isa_best(kind, c) when
+/* Parses a spec line in which fields may be omitted: isa → default_isa (or isa_best(kind, n, c) when
  * default_isa < 0), n → 1, tile fields → spec_default's. 0, or -1 with a message. */
 int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
                    struct kernel_spec *s, struct error *e);

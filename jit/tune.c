@@ -69,7 +69,7 @@ int tune_model_shapes(const struct model_desc *m, int32_t (*shapes)[2], int max)
 static int usable(const struct kernel_spec *s, const struct cpu_info *c)
 {
 	return spec_legal(s, NULL) == 0 && isa_available(s->isa, c) &&
-	       (s->isa != ISA_SCALAR || isa_best(s->kind, c) == ISA_SCALAR);
+	       (s->isa != ISA_SCALAR || isa_best(s->kind, s->n, c) == ISA_SCALAR);
 }
 
 static int same_spec(const struct kernel_spec *a, const struct kernel_spec *b)
@@ -120,7 +120,7 @@ int tune_seed_candidates(int32_t m, int32_t k, int32_t n, const enum kernel_kind
 	}
 	for (size_t i = 0; i < COUNTOF(order); i++)
 		if (has_kind(kinds, nkinds, order[i]) &&
-		    spec_default(&s, order[i], isa_best(order[i], c), m, k, n, c, NULL) == 0)
+		    spec_default(&s, order[i], isa_best(order[i], n, c), m, k, n, c, NULL) == 0)
 			cnt = add_unique(out, cnt, max, &s, c);
 	if (cnt > 0 && out[0].threads > 1 && has_kind(kinds, nkinds, out[0].kind)) {
 		/* the bm of the one-thread heuristic (the runtime still splits rows over its threads) */

@@ -118,22 +118,17 @@ static void resolve_fn(struct kernel_provider *p, struct kernel_handle *h)
 	h->scratch = kernel_scratch_size(&h->spec);
 }
 
-/* the ISA tier of heuristic specs: the best one when code for it can exist (JIT or AOT objects) */
-static enum isa default_isa(const struct kernel_provider *p, enum kernel_kind kind)
+/* the ISA tier of heuristic specs for n tokens per call: the best one when code for it can exist (the
+ * JIT makes any tier; AOT objects carry the vector tiers, not AMX) */
+static enum isa default_isa(const struct kernel_provider *p, enum kernel_kind kind, int32_t n)
 {
 	if (p->choice == KC_REF)
 		return ISA_SCALAR;
-	if (p->jit || aot_count() > 0)
-		return isa_best(kind, p->cpu);
+	if (p->jit)
+		return isa_best(kind, n, p->cpu);
+	if (aot_count() > 0)
+		return isa_best(kind, 1, p->cpu);
 	return ISA_SCALAR;
-}
-
-/* 1 when the GEMM of this kind runs on AMX tiles: I2S, a batch (the GEMV stays on the vector
- * tiers: AMX pads every call to 32 tokens), a CPU that grants AMX, and a JIT to make the code
- * (AOT objects carry no AMX kernels by default) */
-static int amx_gemm(const struct kernel_provider *p, enum kernel_kind kind, int32_t tile)
-{
-	return kind == KIND_I2S && tile > 1 && p->choice != KC_REF && p->jit && isa_available(ISA_AMX, p->cpu);
 }
 
 /* the GEMV and GEMM of one kind: tuned specs where `trit tune` measured this kind fastest (the GEMM
@@ -142,7 +137,7 @@ static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m,
                     const struct kernel_spec *tuned_gemv, struct kernel_handle *gemv, struct kernel_handle *gemm,
                     struct error *e)
 {
-	enum isa isa = default_isa(p, kind);
+	enum isa isa = default_isa(p, kind, 1);
 	memset(gemv, 0, sizeof(*gemv));
 	memset(gemm, 0, sizeof(*gemm));
 	if (tuned_gemv && tuned_gemv->kind == kind && tuned_gemv->n == 1) {
@@ -153,12 +148,10 @@ static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m,
 	}
 	struct kernel_spec tg;
 	int tuned = p->choice != KC_REF && tunedb_lookup(m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile;
-	if (tuned && (tg.isa == ISA_AMX || !amx_gemm(p, kind, tile))) {
+	if (tuned) { /* a tuned row only stands when it beat today's default, AMX included (tunedb.h) */
 		gemm->spec = tg;
 		gemm->origin = KORIGIN_TUNED;
-	} else if (amx_gemm(p, kind, tile) && spec_default(&gemm->spec, kind, ISA_AMX, m, k, tile, p->cpu, NULL) == 0) {
-		gemm->origin = KORIGIN_HEURISTIC;
-	} else if (spec_default(&gemm->spec, kind, isa, m, k, tile, p->cpu, NULL) < 0) {
+	} else if (spec_default(&gemm->spec, kind, default_isa(p, kind, tile), m, k, tile, p->cpu, NULL) < 0) {
 		/* the GEMV tiles with a larger n, else the GEMV itself token by token */
 		gemm->spec = gemv->spec;
 		gemm->origin = gemv->origin;

@@ -513,11 +513,8 @@ int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s)
 {
 	static const enum kernel_kind order[] = {KIND_I2S, KIND_TL2, KIND_TL1};
 	const struct cpu_info *c = kernel_host_cpu();
-	/* the runtime's I2S GEMM runs on AMX where the CPU grants it (runtime/kernels.c) */
-	if (n > 1 && isa_available(ISA_AMX, c) && spec_default(s, KIND_I2S, ISA_AMX, m, k, n, c, NULL) == 0)
-		return 0;
 	for (size_t i = 0; i < COUNTOF(order); i++)
-		if (spec_default(s, order[i], isa_best(order[i], c), m, k, n, c, NULL) == 0)
+		if (spec_default(s, order[i], isa_best(order[i], n, c), m, k, n, c, NULL) == 0)
 			return 0;
 	return -1;
 }

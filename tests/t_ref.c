@@ -478,12 +478,20 @@ TEST(isa_availability_follows_cpu_flags)
 	CHECK(isa_available(ISA_AVXVNNI, &vnni));
 	CHECK(!isa_available(ISA_AVX512VNNI, &partial512)); /* no avx512vl */
 	CHECK(isa_available(ISA_AVX512VNNI, &full512));
-	CHECK_EQ_INT(isa_best(KIND_TL2, &none), ISA_SCALAR);
-	CHECK_EQ_INT(isa_best(KIND_I2S, &avx2), ISA_AVX2);
-	CHECK_EQ_INT(isa_best(KIND_I2S, &vnni), ISA_AVXVNNI);
-	CHECK_EQ_INT(isa_best(KIND_TL1, &partial512), ISA_AVX2);
-	CHECK_EQ_INT(isa_best(KIND_TL1, &full512), ISA_AVX512VNNI);
-	CHECK(isa_available(isa_best(KIND_I2S, cpu_host()), cpu_host()));
+	CHECK_EQ_INT(isa_best(KIND_TL2, 1, &none), ISA_SCALAR);
+	CHECK_EQ_INT(isa_best(KIND_I2S, 1, &avx2), ISA_AVX2);
+	CHECK_EQ_INT(isa_best(KIND_I2S, 64, &vnni), ISA_AVXVNNI);
+	CHECK_EQ_INT(isa_best(KIND_TL1, 1, &partial512), ISA_AVX2);
+	CHECK_EQ_INT(isa_best(KIND_TL1, 1, &full512), ISA_AVX512VNNI);
+	CHECK(isa_available(isa_best(KIND_I2S, 1, cpu_host()), cpu_host()));
+	CHECK(isa_available(isa_best(KIND_I2S, 64, cpu_host()), cpu_host()));
+	/* AMX: for I2S batches only; a GEMV and the TL kinds stay on the vector tiers */
+	struct cpu_info amx = full512;
+	amx.amx_int8 = 1;
+	CHECK_EQ_INT(isa_best(KIND_I2S, 64, &amx), ISA_AMX);
+	CHECK_EQ_INT(isa_best(KIND_I2S, 2, &amx), ISA_AMX);
+	CHECK_EQ_INT(isa_best(KIND_I2S, 1, &amx), ISA_AVX512VNNI);
+	CHECK_EQ_INT(isa_best(KIND_TL2, 64, &amx), ISA_AVX512VNNI);
 }
 
 TEST(spec_default_is_legal_for_every_model_shape)
