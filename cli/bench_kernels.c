@@ -8,24 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "base/cpu.h"
 #include "base/rng.h"
 #include "base/util.h"
 #include "bench/avx2_ref.h"
 #include "bench/kmeasure.h"
+#include "bench/membw.h"
 #include "cli/cli.h"
 #include "gen/kernel.h"
 #include "jit/jit.h"
 #include "runtime/tunedb.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define HAVE_X86 1
-#else
-#define HAVE_X86 0
-#endif
 
 static const int32_t shapes_2b4t[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912},
                                          {3840, 2560}, {13824, 2560}};
@@ -64,53 +57,6 @@ static int same_spec(const struct kernel_spec *a, const struct kernel_spec *b)
 	return !strcmp(x, y);
 }
 
-#if HAVE_X86
-/* sums a buffer with AVX2 loads into 8 independent accumulators, prefetching `ahead` bytes ahead
- * (0: no software prefetch, the hardware prefetchers only) */
-__attribute__((target("avx2"))) static uint64_t stream_sum_avx2(const uint8_t *p, size_t bytes, size_t ahead)
-{
-	__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-	for (size_t i = 0; i + 256 <= bytes; i += 256) {
-		if (ahead) {
-			_mm_prefetch((const char *)p + i + ahead, _MM_HINT_T0);
-			_mm_prefetch((const char *)p + i + ahead + 64, _MM_HINT_T0);
-			_mm_prefetch((const char *)p + i + ahead + 128, _MM_HINT_T0);
-			_mm_prefetch((const char *)p + i + ahead + 192, _MM_HINT_T0);
-		}
-		const __m256i *v = (const __m256i *)(p + i);
-		a0 = _mm256_add_epi64(a0, _mm256_load_si256(v + 0));
-		a1 = _mm256_add_epi64(a1, _mm256_load_si256(v + 1));
-		a2 = _mm256_add_epi64(a2, _mm256_load_si256(v + 2));
-		a3 = _mm256_add_epi64(a3, _mm256_load_si256(v + 3));
-		a4 = _mm256_add_epi64(a4, _mm256_load_si256(v + 4));
-		a5 = _mm256_add_epi64(a5, _mm256_load_si256(v + 5));
-		a6 = _mm256_add_epi64(a6, _mm256_load_si256(v + 6));
-		a7 = _mm256_add_epi64(a7, _mm256_load_si256(v + 7));
-	}
-	a0 = _mm256_add_epi64(_mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3)),
-	                      _mm256_add_epi64(_mm256_add_epi64(a4, a5), _mm256_add_epi64(a6, a7)));
-	uint64_t lanes[4];
-	_mm256_storeu_si256((__m256i *)lanes, a0);
-	return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-#endif
-
-/* the same with scalar loads (no AVX2), 8 independent accumulators */
-static uint64_t stream_sum_scalar(const uint8_t *p, size_t bytes, size_t ahead)
-{
-	const uint64_t *q = (const uint64_t *)p;
-	uint64_t s[8] = {0};
-	for (size_t i = 0; i + 8 <= bytes / 8; i += 8) {
-#if defined(__GNUC__) || defined(__clang__)
-		if (ahead)
-			__builtin_prefetch((const uint8_t *)(q + i) + ahead);
-#endif
-		for (int j = 0; j < 8; j++)
-			s[j] += q[i + j];
-	}
-	return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
-}
-
 /* the read-bandwidth figures of one run */
 struct bandwidth {
 	double best;           /* GB/s, the fastest over every prefetch distance: the ceiling */
@@ -119,46 +65,23 @@ struct bandwidth {
 	const char *how;
 };
 
-/* single-thread streaming read bandwidth over a buffer of `bytes` (touched first), best of `reps`
- * passes per software prefetch distance (none, 2, 4, 8 KiB ahead) */
+/* single-thread streaming read bandwidth over `bytes` (bench/membw.c), best of `reps` passes per
+ * software prefetch distance (none, 2, 4, 8 KiB ahead) */
 static void read_bandwidth(size_t bytes, int reps, struct bandwidth *bw)
 {
 	static const size_t aheads[] = {0, 2048, 4096, 8192};
-	uint8_t *buf = xaligned_alloc((size_t)2 << 20, bytes);
-#ifdef MADV_HUGEPAGE
-	madvise(buf, bytes, MADV_HUGEPAGE); /* as the kernels' weight copies (bench/kmeasure.c) */
-#endif
-	for (size_t i = 0; i < bytes; i += 8)
-		*(uint64_t *)(buf + i) = i;
-	int avx2 = 0;
-#if HAVE_X86
-	avx2 = __builtin_cpu_supports("avx2");
-#endif
-	bw->how = avx2 ? "AVX2 loads, 8 accumulators" : "scalar loads, 8 accumulators";
+	bw->how = membw_how();
 	bw->best = bw->no_prefetch = 0;
 	bw->best_ahead = 0;
-	volatile uint64_t sink = 0;
-	for (size_t ai = 0; ai < COUNTOF(aheads); ai++)
-		for (int r = 0; r < reps; r++) {
-			double t0 = now_seconds();
-			uint64_t s;
-#if HAVE_X86
-			if (avx2)
-				s = stream_sum_avx2(buf, bytes, aheads[ai]);
-			else
-#endif
-				s = stream_sum_scalar(buf, bytes, aheads[ai]);
-			double gb = (double)bytes / (now_seconds() - t0) / 1e9;
-			sink += s;
-			if (gb > bw->best) {
-				bw->best = gb;
-				bw->best_ahead = aheads[ai];
-			}
-			if (aheads[ai] == 0 && gb > bw->no_prefetch)
-				bw->no_prefetch = gb;
+	for (size_t ai = 0; ai < COUNTOF(aheads); ai++) {
+		double gb = membw_read_gbs(bytes, 1, reps, aheads[ai]);
+		if (gb > bw->best) {
+			bw->best = gb;
+			bw->best_ahead = aheads[ai];
 		}
-	(void)sink;
-	free(buf);
+		if (aheads[ai] == 0)
+			bw->no_prefetch = gb;
+	}
 }
 
 /* random ternary weights t (m x k) and int8 activations x (64 tokens of k) */

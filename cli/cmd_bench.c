@@ -197,7 +197,7 @@ int cmd_bench(int argc, char **argv)
 			snprintf(test, sizeof(test), "tg%d", tg);
 			double *gbs = &gbs_of[run / nheads];
 			if (*gbs == 0)
-				*gbs = membw_read_gbs((size_t)512 << 20, th, 3);
+				*gbs = membw_read_gbs((size_t)512 << 20, th, 3, 4096);
 			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps, *gbs);
 		}
 		free(v);
