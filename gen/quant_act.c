@@ -12,6 +12,17 @@
 #define HAVE_X86_QUANT 1
 #endif
 
+/* one element: x * s, clamped to +-127, rounded half to even; NaN (only a NaN x, s being finite and
+ * positive) gives 0 */
+static inline int8_t quant_one(float x, float s)
+{
+	float v = x * s;
+	if (isnan(v))
+		return 0;
+	v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
+	return (int8_t)nearbyintf(v);
+}
+
 float quantize_act_ref(const float *x, int64_t k, int8_t *q)
 {
 	float amax = 1e-5f;
@@ -21,30 +32,9 @@ float quantize_act_ref(const float *x, int64_t k, int8_t *q)
 			amax = a;
 	}
 	float s = 127.0f / amax;
-	for (int64_t i = 0; i < k; i++) {
-		float v = x[i] * s;
-		if (isnan(v)) {
-			/* s is finite and > 0, so only a NaN input gets here */
-			q[i] = 0;
-			continue;
-		}
-		if (v > 127.0f)
-			v = 127.0f;
-		else if (v < -127.0f)
-			v = -127.0f;
-		q[i] = (int8_t)nearbyintf(v);
-	}
+	for (int64_t i = 0; i < k; i++)
+		q[i] = quant_one(x[i], s);
 	return s;
-}
-
-/* one element the plain way (the tails of the SIMD forms) */
-static inline int8_t quant_one(float x, float s)
-{
-	float v = x * s;
-	if (isnan(v))
-		return 0;
-	v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
-	return (int8_t)nearbyintf(v);
 }
 
 #ifdef HAVE_X86_QUANT

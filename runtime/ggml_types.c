@@ -373,14 +373,13 @@ static int ternary_decode_i2s(const uint8_t *data, int64_t ne0, int64_t ne1, int
 	return 0;
 }
 
-/* byte maps of 4 codes: identity and negated (c -> 2 - c) */
-static void code_maps(uint8_t same[256], uint8_t neg[256])
+/* the byte map that negates 4 codes (c -> 2 - c) */
+static void negated_codes(uint8_t neg[256])
 {
 	for (int v = 0; v < 256; v++) {
-		int o = 0;
+		unsigned o = 0;
 		for (int g = 0; g < 4; g++)
 			o |= ((unsigned)(2 - ((v >> (2 * g)) & 3)) & 3u) << (2 * g); /* code 3 (refused elsewhere): 3 */
-		same[v] = (uint8_t)v;
 		neg[v] = (uint8_t)o;
 	}
 }
@@ -389,8 +388,8 @@ static void code_maps(uint8_t same[256], uint8_t neg[256])
  * t + 1); the sign of each block's d is folded into the codes */
 static int tq2_to_kernel_layout(const uint8_t *data, int64_t ne0, int64_t ne1, uint8_t *out, float *alpha)
 {
-	uint8_t same[256], neg[256];
-	code_maps(same, neg);
+	uint8_t neg[256];
+	negated_codes(neg);
 	float a = 0;
 	int64_t nblocks = ne0 * ne1 / TQ_BLOCK;
 	for (int64_t b = 0; b < nblocks; b++) {
@@ -412,9 +411,11 @@ static int tq2_to_kernel_layout(const uint8_t *data, int64_t ne0, int64_t ne1, u
 			a = fabsf(d);
 		else if (fabsf(d) != a)
 			return -1;
-		const uint8_t *map = d > 0 ? same : neg;
-		for (int i = 0; i < TQ_BLOCK / 4; i++)
-			o[i] = map[blk[i]];
+		if (d > 0)
+			memcpy(o, blk, TQ_BLOCK / 4);
+		else
+			for (int i = 0; i < TQ_BLOCK / 4; i++)
+				o[i] = neg[blk[i]];
 	}
 	*alpha = a;
 	return 0;
