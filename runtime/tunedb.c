@@ -158,6 +158,15 @@ static void put_time(struct out *o, double t)
 		put(o, "null");
 }
 
+/* ,"name":[t0,t1,...] for the first n of t */
+static void put_times(struct out *o, const char *name, const double *t, int n)
+{
+	put(o, ",\"%s\":[", name);
+	for (int i = 0; i < n && i < TUNE_MAX_REPS; i++)
+		put(o, "%s%.6e", i ? "," : "", t[i]);
+	put(o, "]");
+}
+
 int tune_record_format(const struct tune_record *r, char *buf, size_t len)
 {
 	struct out o = {buf, len, 0, 0};
@@ -170,19 +179,15 @@ int tune_record_format(const struct tune_record *r, char *buf, size_t len)
 		put(&o, "null");
 	else
 		put(&o, "%.6e", r->time);
-	put(&o, ",\"times\":[");
-	for (int i = 0; i < r->nreps && i < TUNE_MAX_REPS; i++)
-		put(&o, "%s%.6e", i ? "," : "", r->reps[i]);
-	put(&o, "],\"method\":");
+	put_times(&o, "times", r->reps, r->nreps);
+	put(&o, ",\"method\":");
 	put_str(&o, r->method);
 	put(&o, ",\"l2\":");
 	put_time(&o, r->l2);
 	put(&o, ",\"dram\":");
 	put_time(&o, r->dram);
-	put(&o, ",\"dram_times\":[");
-	for (int i = 0; i < r->ndram && i < TUNE_MAX_REPS; i++)
-		put(&o, "%s%.6e", i ? "," : "", r->dram_reps[i]);
-	put(&o, "],\"vs\":");
+	put_times(&o, "dram_times", r->dram_reps, r->ndram);
+	put(&o, ",\"vs\":");
 	put_str(&o, r->vs);
 	put(&o, ",\"vs_l2\":");
 	put_time(&o, r->vs_l2);
