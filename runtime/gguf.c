@@ -120,8 +120,7 @@ const char *gguf_vtype_name(enum gguf_vtype t)
 	return (unsigned)t < GGUF_VTYPE_COUNT ? vtype_names[t] : "unknown";
 }
 
-/* bytes of one scalar of type t; 0 for strings and arrays */
-static size_t vtype_size(enum gguf_vtype t)
+size_t gguf_vtype_size(enum gguf_vtype t)
 {
 	switch (t) {
 	case GGUF_U8: case GGUF_I8: case GGUF_BOOL: return 1;
@@ -146,7 +145,7 @@ static int take_values(struct cursor *c, struct gguf_kv *kv, enum gguf_vtype t, 
 				return -1;
 		return 0;
 	}
-	size_t size = vtype_size(t);
+	size_t size = gguf_vtype_size(t);
 	if (count > remaining(c) / size)
 		return fail(c, "array of %llu %s values (%llu bytes each) runs past the end of the file (%zu bytes remain)",
 			    (unsigned long long)count, vtype_names[t], (unsigned long long)size, remaining(c));
@@ -534,7 +533,7 @@ double gguf_arr_num(const struct gguf_kv *kv, uint64_t i)
 	enum gguf_vtype t = kv->type == GGUF_ARRAY ? kv->arr_type : kv->type;
 	if (i >= kv->count || t == GGUF_STRING)
 		return 0.0;
-	const uint8_t *p = kv->data + i * vtype_size(t);
+	const uint8_t *p = kv->data + i * gguf_vtype_size(t);
 	uint32_t u32 = 0;
 	uint64_t u64 = 0;
 	float f;

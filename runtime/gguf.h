@@ -56,6 +56,8 @@ int gguf_open(struct gguf *g, const char *path, struct error *e);
 int gguf_parse(struct gguf *g, const void *buf, size_t size, struct error *e);
 /* the name of a value type ("u32", "string", ...) */
 const char *gguf_vtype_name(enum gguf_vtype t);
+/* bytes of one scalar of value type t; 0 for strings and arrays */
+size_t gguf_vtype_size(enum gguf_vtype t);
 /* unmaps and frees */
 void gguf_close(struct gguf *g);
 

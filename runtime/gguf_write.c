@@ -65,17 +65,6 @@ static void put_str(struct buf *b, const char *s, uint64_t len)
 	put(b, s, (size_t)len);
 }
 
-static size_t elem_size(enum gguf_vtype t)
-{
-	switch (t) {
-	case GGUF_U8: case GGUF_I8: case GGUF_BOOL: return 1;
-	case GGUF_U16: case GGUF_I16: return 2;
-	case GGUF_U32: case GGUF_I32: case GGUF_F32: return 4;
-	case GGUF_U64: case GGUF_I64: case GGUF_F64: return 8;
-	default: return 0;
-	}
-}
-
 struct gguf_writer *gguf_writer_new(void)
 {
 	struct gguf_writer *w = xcalloc(1, sizeof(*w));
@@ -122,7 +111,7 @@ static struct buf *begin_kv(struct gguf_writer *w, const char *key, enum gguf_vt
 
 void gguf_w_scalar(struct gguf_writer *w, const char *key, enum gguf_vtype type, const void *value)
 {
-	size_t n = elem_size(type);
+	size_t n = gguf_vtype_size(type);
 	if (n == 0) {
 		if (!w->failed++)
 			errorf(&w->err, "key '%s': gguf_w_scalar cannot write value type %d", key, type);
@@ -144,7 +133,7 @@ void gguf_w_scalar(struct gguf_writer *w, const char *key, enum gguf_vtype type,
 
 void gguf_w_arr(struct gguf_writer *w, const char *key, enum gguf_vtype elem, const void *v, uint64_t n)
 {
-	size_t size = elem_size(elem);
+	size_t size = gguf_vtype_size(elem);
 	if (size == 0) {
 		if (!w->failed++)
 			errorf(&w->err, "key '%s': gguf_w_arr cannot write element type %d", key, elem);
