@@ -12,13 +12,13 @@
 #include "base/cpu.h"
 #include "base/rng.h"
 #include "base/util.h"
-#include "bench/avx2_ref.h"
-#include "bench/kmeasure.h"
-#include "bench/membw.h"
+#include "tune/avx2_ref.h"
+#include "tune/kmeasure.h"
+#include "tune/membw.h"
 #include "cli/cli.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 #include "jit/jit.h"
-#include "runtime/tunedb.h"
+#include "tune/tunedb.h"
 
 static const int32_t shapes_2b4t[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912},
                                          {3840, 2560}, {13824, 2560}};

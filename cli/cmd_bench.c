@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "base/rng.h"
-#include "bench/membw.h"
+#include "tune/membw.h"
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/run_common.h"
-#include "runtime/ggml_types.h"
+#include "format/ggml_types.h"
 
 static void usage(FILE *f)
 {

@@ -10,7 +10,7 @@
 #if TRIT_HAVE_LLVM
 #include "jit/jit.h"
 #endif
-#include "jit/model_specs.h"
+#include "kernel/model_specs.h"
 
 static void usage(FILE *f)
 {

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "runtime/convert.h"
-#include "runtime/ggml_types.h"
+#include "format/convert.h"
+#include "format/ggml_types.h"
 
 static void usage(FILE *f)
 {

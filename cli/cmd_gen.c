@@ -12,7 +12,7 @@
 #include "jit/cache.h"
 #include "jit/aot.h"
 #include "jit/compile.h"
-#include "jit/model_specs.h"
+#include "kernel/model_specs.h"
 #include "jit/target.h"
 
 static void usage(FILE *f)

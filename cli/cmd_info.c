@@ -9,14 +9,14 @@
 #include "config.h"
 #include "ir/ir.h"
 #include "jit/cache.h"
-#include "runtime/aot_kernels.h"
-#include "runtime/ggml_types.h"
-#include "runtime/gguf.h"
+#include "kernel/aot_kernels.h"
+#include "format/ggml_types.h"
+#include "format/gguf.h"
 #include "runtime/kernels.h"
 #include "runtime/model.h"
-#include "runtime/model_meta.h"
-#include "runtime/tokenizer.h"
-#include "runtime/tunedb.h"
+#include "format/model_meta.h"
+#include "tok/tokenizer.h"
+#include "tune/tunedb.h"
 
 static void usage(FILE *f)
 {

@@ -12,7 +12,7 @@
 #include "gen/gen.h"
 #include "jit/ffi_call.h"
 #include "jit/jit.h"
-#include "jit/model_specs.h"
+#include "kernel/model_specs.h"
 
 static void usage(FILE *f)
 {

@@ -7,8 +7,8 @@
 
 #include "cli/cli.h"
 #include "ir/ir.h"
-#include "runtime/ggml_types.h"
-#include "runtime/mkmodel.h"
+#include "format/ggml_types.h"
+#include "format/mkmodel.h"
 
 static void usage(FILE *f)
 {

@@ -7,12 +7,12 @@
 
 #include "cli/cli.h"
 #include "config.h"
-#include "jit/model_specs.h"
-#include "runtime/gguf.h"
-#include "runtime/model_meta.h"
-#include "runtime/tunedb.h"
+#include "kernel/model_specs.h"
+#include "format/gguf.h"
+#include "format/model_meta.h"
+#include "tune/tunedb.h"
 #if TRIT_HAVE_LLVM
-#include "jit/tune.h"
+#include "tune/tune.h"
 #endif
 
 static void usage(FILE *f)

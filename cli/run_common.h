@@ -7,7 +7,7 @@
 #include "runtime/forward.h"
 #include "runtime/model.h"
 #include "runtime/sampler.h"
-#include "runtime/tokenizer.h"
+#include "tok/tokenizer.h"
 
 struct run_opts {
 	const char *model;

@@ -7,7 +7,7 @@
 #include <llvm-c/Core.h>
 
 #include "base/util.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 
 /* state of one kernel function being built */
 struct emit {

@@ -14,7 +14,7 @@
 #include <llvm-c/Core.h>
 
 #include "gen/emit.h"
-#include "gen/kinds.h"
+#include "kernel/kinds.h"
 
 #define STRIP 32 /* rows per strip: two B tiles */
 /* bytes per 64-k chunk of the code buffer: two 16-row B tiles, plus one line so that the chunks

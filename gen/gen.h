@@ -7,7 +7,7 @@
 #include <llvm-c/Core.h>
 
 #include "base/util.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 
 /* the generator's version; part of every cache key: bump it whenever emitted code changes */
 #define TRIT_GEN_VERSION 5

@@ -9,7 +9,7 @@
 #include "jit/aot.h"
 #include "jit/cache.h"
 #include "jit/compile.h"
-#include "runtime/aot_kernels.h"
+#include "kernel/aot_kernels.h"
 
 void aot_symbol(const struct target *t, const struct kernel_spec *s, char out[24])
 {

@@ -6,7 +6,7 @@
 #define TRIT_JIT_AOT_H
 
 #include "base/util.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 #include "jit/target.h"
 
 /* compiles specs[0..n) for t into obj_path and writes header_path; a spec is refused when t's

@@ -11,7 +11,7 @@
 
 #include "base/cpu.h"
 #include "base/util.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 #include "jit/target.h"
 
 /* refuses, before LLVM sees it, a spec that is illegal, whose ISA t's architecture lacks, or

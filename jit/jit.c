@@ -14,7 +14,7 @@
 #include "jit/cache.h"
 #include "jit/compile.h"
 #include "jit/jit.h"
-#include "jit/model_specs.h"
+#include "kernel/model_specs.h"
 #include "jit/target.h"
 
 struct jit_entry {

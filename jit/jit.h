@@ -5,7 +5,7 @@
 #define TRIT_JIT_H
 
 #include "base/util.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 
 struct jit;
 

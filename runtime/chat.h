@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "runtime/gguf.h"
+#include "format/gguf.h"
 
 enum chat_format { CHAT_BITNET, CHAT_LLAMA3, CHAT_FALCON3 };
 

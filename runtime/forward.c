@@ -4,7 +4,7 @@
 
 #include "base/cpu.h"
 #include "runtime/forward.h"
-#include "runtime/ggml_types.h"
+#include "format/ggml_types.h"
 #include "runtime/rowdot.h"
 #include "runtime/vecops.h"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "runtime/model.h"
-#include "runtime/threadpool.h"
+#include "base/threadpool.h"
 
 struct forward {
 	struct model *m;

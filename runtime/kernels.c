@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "jit/model_specs.h"
-#include "runtime/aot_kernels.h"
+#include "kernel/model_specs.h"
+#include "kernel/aot_kernels.h"
 #include "runtime/kernels.h"
-#include "runtime/tunedb.h"
+#include "tune/tunedb.h"
 #if TRIT_HAVE_LLVM
 #include "jit/jit.h"
 #endif

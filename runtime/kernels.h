@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "base/util.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 
 /* what --kernel asked for */
 enum kernel_choice { KC_AUTO, KC_I2S, KC_TL1, KC_TL2, KC_REF };

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "base/cpu.h"
-#include "gen/kernel.h"
-#include "runtime/ggml_types.h"
+#include "kernel/kernel.h"
+#include "format/ggml_types.h"
 #include "runtime/lmhead.h"
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "base/util.h"
-#include "runtime/gguf.h"
+#include "format/gguf.h"
 
 struct lmhead_q8 {
 	int64_t rows, cols; /* n_vocab × n_embd */

@@ -3,11 +3,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/ggml_types.h"
+#include "format/ggml_types.h"
 #include "base/paths.h"
-#include "gen/kinds.h"
+#include "kernel/kinds.h"
 #include "runtime/model.h"
-#include "runtime/model_meta.h"
+#include "format/model_meta.h"
 
 void model_options_default(struct model_options *o)
 {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "ir/ir.h"
-#include "runtime/gguf.h"
+#include "format/gguf.h"
 #include "runtime/kernels.h"
 #include "runtime/lmhead.h"
 

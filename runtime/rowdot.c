@@ -2,8 +2,8 @@
 
 #include "base/cpu.h"
 #include "base/half.h"
-#include "runtime/ggml_types.h"
-#include "runtime/kquants.h"
+#include "format/ggml_types.h"
+#include "format/kquants.h"
 #include "runtime/rowdot.h"
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -42,12 +42,12 @@ fi
 
 
 # the runtime-side sources the driver needs, none of which may need LLVM
-srcs="$src/runtime/aot_registry.c $src/base/util.c"
-for f in "$src"/ir/*.c "$src"/gen/*.c; do
+srcs="$src/base/util.c $src/base/cpu.c"
+for f in "$src"/ir/*.c "$src"/kernel/*.c; do
 	grep -q 'requires: llvm' "$f" || srcs="$srcs $f"
 done
 # shellcheck disable=SC2086
-"$xcc" -std=c17 -D_GNU_SOURCE -O1 -static -I"$src" -I"$tmp" "$src/tests/aot_driver.c" $srcs "$tmp/k.o" -lm \
+"$xcc" -std=c17 -D_GNU_SOURCE -O1 -static -I"$src" -I"$tmp" -I. "$src/tests/aot_driver.c" $srcs "$tmp/k.o" -lm \
 	-o "$tmp/driver" 2>"$tmp/err" && pass aot_aarch64_links ||
 	{ fail aot_aarch64_links "$(cat "$tmp/err")"; exit 1; }
 timeout 120 qemu-aarch64 "$tmp/driver" "$n" >"$tmp/out" 2>&1

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/rng.h"
-#include "gen/kernel.h"
-#include "runtime/aot_kernels.h"
+#include "kernel/kernel.h"
+#include "kernel/aot_kernels.h"
 
 #define SENTINEL ((int32_t)0x5a5a5a5a)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generates runtime/unicode_tables.h: sorted code point ranges with category flags (letter \\p{L},
+"""Generates tok/unicode_tables.h: sorted code point ranges with category flags (letter \\p{L},
 number \\p{N}, punctuation \\p{P}, White_Space) from Python's unicodedata.
-Usage: python3 tests/gen_unicode_tables.py > runtime/unicode_tables.h"""
+Usage: python3 tests/gen_unicode_tables.py > tok/unicode_tables.h"""
 import sys
 import unicodedata
 

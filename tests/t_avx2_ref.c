@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "base/rng.h"
-#include "bench/avx2_ref.h"
-#include "gen/kernel.h"
+#include "tune/avx2_ref.h"
+#include "kernel/kernel.h"
 #include "tests/test.h"
 
 static struct kernel_spec i2s_spec(int32_t m, int32_t k, int32_t n)

@@ -9,12 +9,12 @@
 #include "base/rng.h"
 #include "ir/ir.h"
 #include "runtime/forward.h"
-#include "runtime/ggml_types.h"
-#include "runtime/gguf.h"
+#include "format/ggml_types.h"
+#include "format/gguf.h"
 #include "runtime/model.h"
-#include "runtime/model_meta.h"
+#include "format/model_meta.h"
 #include "runtime/sampler.h"
-#include "runtime/vocab_gen.h"
+#include "format/vocab_gen.h"
 #include "tests/test.h"
 
 struct tiny {

@@ -16,7 +16,7 @@
 #include "base/cpu.h"
 #include "base/rng.h"
 #include "gen/gen.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 #include "tests/test.h"
 
 /* ---- a minimal host JIT (until jit/ is used here): spec -> IR -> O3 -> LLJIT ---- */

@@ -11,7 +11,7 @@
 
 #include "base/rng.h"
 #include "gen/gen.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 #include "jit/jit.h"
 #include "tests/test.h"
 

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "base/rng.h"
-#include "runtime/ggml_types.h"
-#include "runtime/gguf.h"
+#include "format/ggml_types.h"
+#include "format/gguf.h"
 #include "tests/test.h"
 
 static char *tmp_path(const char *name)

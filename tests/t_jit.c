@@ -12,11 +12,11 @@
 
 #include "base/rng.h"
 #include "gen/gen.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 #include "jit/cache.h"
 #include "jit/ffi_call.h"
 #include "jit/jit.h"
-#include "jit/model_specs.h"
+#include "kernel/model_specs.h"
 #include "tests/test.h"
 
 static void use_cache(const char *name)

@@ -7,8 +7,8 @@
 
 #include "base/half.h"
 #include "base/rng.h"
-#include "gen/kernel.h"
-#include "runtime/ggml_types.h"
+#include "kernel/kernel.h"
+#include "format/ggml_types.h"
 #include "runtime/lmhead.h"
 #include "runtime/rowdot.h"
 #include "tests/test.h"

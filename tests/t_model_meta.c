@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "ir/ir.h"
-#include "runtime/ggml_types.h"
-#include "runtime/gguf.h"
-#include "runtime/mkmodel.h"
-#include "runtime/model_meta.h"
-#include "runtime/vocab_gen.h"
+#include "format/ggml_types.h"
+#include "format/gguf.h"
+#include "format/mkmodel.h"
+#include "format/model_meta.h"
+#include "format/vocab_gen.h"
 #include "tests/test.h"
 
 static const char *srcdir(void)

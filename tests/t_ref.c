@@ -7,7 +7,7 @@
 #include "base/cpu.h"
 #include "base/rng.h"
 #include "base/util.h"
-#include "gen/kernel.h"
+#include "kernel/kernel.h"
 #include "tests/test.h"
 
 static const enum kernel_kind kinds[] = {KIND_I2S, KIND_TL1, KIND_TL2};

@@ -9,10 +9,10 @@
 
 #include "base/rng.h"
 #include "base/util.h"
-#include "runtime/gguf.h"
-#include "runtime/pretok.h"
-#include "runtime/tokenizer.h"
-#include "runtime/unicode.h"
+#include "format/gguf.h"
+#include "tok/pretok.h"
+#include "tok/tokenizer.h"
+#include "tok/unicode.h"
 #include "tests/test.h"
 
 /* ---- UTF-8 and categories ---- */

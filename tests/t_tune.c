@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/kmeasure.h"
-#include "gen/kernel.h"
-#include "jit/tune.h"
-#include "runtime/tunedb.h"
+#include "tune/kmeasure.h"
+#include "kernel/kernel.h"
+#include "tune/tune.h"
+#include "tune/tunedb.h"
 #include "tests/test.h"
 
 static int same(const struct kernel_spec *a, const struct kernel_spec *b)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen/kernel.h"
-#include "runtime/tunedb.h"
+#include "kernel/kernel.h"
+#include "tune/tunedb.h"
 #include "tests/test.h"
 
 static struct tune_record make(int32_t m, int32_t k, int32_t n, const char *cfg_tail, double t,

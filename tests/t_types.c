@@ -6,8 +6,8 @@
 
 #include "base/half.h"
 #include "base/rng.h"
-#include "gen/kinds.h"
-#include "runtime/ggml_types.h"
+#include "kernel/kinds.h"
+#include "format/ggml_types.h"
 #include "tests/test.h"
 
 static int contains(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
