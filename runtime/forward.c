@@ -12,27 +12,40 @@
 
 int forward_init(struct forward *f, struct model *m, int n_ctx, int n_threads, int kv_f32, struct error *e)
 {
+	return forward_init_seqs(f, m, n_ctx, 1, n_threads, kv_f32, e);
+}
+
+int forward_init_seqs(struct forward *f, struct model *m, int n_ctx, int n_seq, int n_threads, int kv_f32,
+                      struct error *e)
+{
 	memset(f, 0, sizeof(*f));
 	const struct model_desc *d = &m->d;
 	f->m = m;
 	f->n_ctx = n_ctx > 0 ? n_ctx : d->n_ctx;
 	if (f->n_ctx <= 0)
 		return errorf(e, "context size must be positive");
+	if (n_seq <= 0)
+		return errorf(e, "the number of sequences must be positive (got %d)", n_seq);
+	f->n_seq = n_seq;
 	if (n_threads <= 0)
 		n_threads = cpu_host()->physical_cores > 0 ? cpu_host()->physical_cores : 1;
 	f->nth = n_threads;
 	f->kv_f32 = kv_f32;
 	size_t T = (size_t)m->tile, E = (size_t)d->n_embd, F = (size_t)d->n_ff, KV = (size_t)m->kv_dim;
-	size_t kv_elems = (size_t)d->n_layer * (size_t)f->n_ctx * KV, esz = kv_f32 ? 4 : 2;
+	size_t kv_elems = (size_t)n_seq * (size_t)d->n_layer * (size_t)f->n_ctx * KV, esz = kv_f32 ? 4 : 2;
 	f->kc = calloc(kv_elems, esz);
 	f->vc = calloc(kv_elems, esz);
 	if (!f->kc || !f->vc) {
 		free(f->kc);
 		free(f->vc);
 		f->kc = f->vc = NULL;
-		return errorf(e, "cannot allocate a KV cache of %d tokens (%.1f MiB); try a smaller -c", f->n_ctx,
-		              2.0 * (double)kv_elems * (double)esz / 1048576.0);
+		return errorf(e, "cannot allocate a KV cache of %d x %d tokens (%.1f MiB); try a smaller context", n_seq,
+		              f->n_ctx, 2.0 * (double)kv_elems * (double)esz / 1048576.0);
 	}
+	f->seq_len = xcalloc((size_t)n_seq, sizeof(int32_t));
+	f->tok_seq = xcalloc(T, sizeof(int32_t));
+	f->tok_pos = xcalloc(T, sizeof(int32_t));
+	f->tok_want = xcalloc(T, 1);
 	size_t maxrow = MAX(E, F);
 	f->x = xcalloc(T * E, sizeof(float));
 	f->qkv = xcalloc(T * (E + 2 * KV), sizeof(float));
@@ -67,6 +80,10 @@ void forward_free(struct forward *f)
 	free(f->scratch);
 	free(f->kc);
 	free(f->vc);
+	free(f->seq_len);
+	free(f->tok_seq);
+	free(f->tok_pos);
+	free(f->tok_want);
 	free(f->x);
 	free(f->qkv);
 	free(f->att);
@@ -81,7 +98,21 @@ void forward_free(struct forward *f)
 	memset(f, 0, sizeof(*f));
 }
 
-void forward_reset(struct forward *f) { f->n_past = 0; }
+void forward_reset(struct forward *f) { forward_truncate(f, -1, 0); }
+
+void forward_truncate(struct forward *f, int seq, int n_keep)
+{
+	for (int s = 0; s < f->n_seq; s++)
+		if ((seq < 0 || s == seq) && f->seq_len[s] > n_keep)
+			f->seq_len[s] = MAX(n_keep, 0);
+	f->n_past = f->seq_len[0];
+}
+
+/* the first element of a sequence's cache for one layer */
+static size_t kv_layer_offset(const struct forward *f, int seq, int layer)
+{
+	return ((size_t)seq * (size_t)f->m->d.n_layer + (size_t)layer) * (size_t)f->n_ctx * (size_t)f->m->kv_dim;
+}
 
 /* ---- jobs run on every thread of the pool ---- */
 
@@ -103,7 +134,7 @@ struct job {
 	int64_t ldout;
 	int add;
 	/* attention */
-	int layer, pos0;
+	int layer;
 	/* lm_head */
 	const float *hidden; /* [n][n_embd] */
 	float *logits;       /* [n][n_vocab] */
@@ -183,7 +214,7 @@ static void job_attention(const struct job *j, long lo, long hi, int ith)
 	const struct model *m = f->m;
 	int hd = m->head_dim, nkv = m->d.n_head_kv, group = m->d.n_head / m->d.n_head_kv;
 	int64_t E = m->d.n_embd, KV = m->kv_dim, ld = E + 2 * KV;
-	size_t layer_off = (size_t)j->layer * (size_t)f->n_ctx * (size_t)KV, esz = f->kv_f32 ? 4 : 2;
+	size_t esz = f->kv_f32 ? 4 : 2;
 	float *scores = f->scores + (size_t)ith * KV_GROUP_MAX * (size_t)f->n_ctx;
 	float scale = 1.0f / sqrtf((float)hd);
 	int vec = hd % 8 == 0; /* the SIMD helpers take whole vectors */
@@ -191,7 +222,8 @@ static void job_attention(const struct job *j, long lo, long hi, int ith)
 	void (*dots)(const void *, const float *const *, int, int, float *) = f->kv_f32 ? vo->dots_f32 : vo->dots_f16;
 	void (*axpys)(const float *, const void *, float *const *, int, int) = f->kv_f32 ? vo->axpys_f32 : vo->axpys_f16;
 	for (long item = lo; item < hi; item++) {
-		int t = (int)(item / nkv), kvh = (int)(item % nkv), pos = j->pos0 + t;
+		int t = (int)(item / nkv), kvh = (int)(item % nkv), pos = f->tok_pos[t];
+		size_t layer_off = kv_layer_offset(f, f->tok_seq[t], j->layer);
 		for (int h0 = 0; h0 < group; h0 += KV_GROUP_MAX) {
 			int G = MIN(KV_GROUP_MAX, group - h0);
 			const float *q[KV_GROUP_MAX];
@@ -329,18 +361,18 @@ static void rope_head(float *x, int hd, int neox, const float *cs)
 	}
 }
 
-/* RoPE on q and k of each token, then k and v into the cache */
-static void rope_and_store(struct forward *f, int n, int layer, int pos0)
+/* RoPE on q and k of each token, then k and v into its sequence's cache */
+static void rope_and_store(struct forward *f, int n, int layer)
 {
 	const struct model *m = f->m;
 	int hd = m->head_dim, half = hd / 2;
 	int64_t E = m->d.n_embd, KV = m->kv_dim, ld = E + 2 * KV;
-	size_t layer_off = (size_t)layer * (size_t)f->n_ctx * (size_t)KV;
 	for (int t = 0; t < n; t++) {
+		int pos = f->tok_pos[t];
 		float *cs = f->rope_cs + (size_t)t * (size_t)hd, *row = f->qkv + t * ld;
 		if (layer == 0)
 			for (int i = 0; i < half; i++) {
-				double ang = (double)(pos0 + t) * f->inv_freq[i];
+				double ang = (double)pos * f->inv_freq[i];
 				cs[i] = (float)cos(ang);
 				cs[half + i] = (float)sin(ang);
 			}
@@ -348,7 +380,7 @@ static void rope_and_store(struct forward *f, int n, int layer, int pos0)
 			rope_head(row + (int64_t)h * hd, hd, m->rope_neox, cs);
 		for (int h = 0; h < m->d.n_head_kv; h++)
 			rope_head(row + E + (int64_t)h * hd, hd, m->rope_neox, cs);
-		size_t dst = layer_off + (size_t)(pos0 + t) * (size_t)KV;
+		size_t dst = kv_layer_offset(f, f->tok_seq[t], layer) + (size_t)pos * (size_t)KV;
 		const float *k = row + E, *v = row + E + KV;
 		if (f->kv_f32) {
 			memcpy((float *)f->kc + dst, k, (size_t)KV * sizeof(float));
@@ -360,7 +392,7 @@ static void rope_and_store(struct forward *f, int n, int layer, int pos0)
 	}
 }
 
-static void run_layer(struct forward *f, int n, int l, int pos0)
+static void run_layer(struct forward *f, int n, int l)
 {
 	const struct model *m = f->m;
 	const struct layer *L = &m->layers[l];
@@ -372,8 +404,8 @@ static void run_layer(struct forward *f, int n, int l, int pos0)
 		linear(f, n, &L->qkv[i], f->qkv + off, ldqkv, 0);
 		off += L->qkv[i].m;
 	}
-	rope_and_store(f, n, l, pos0);
-	struct job aj = {.kind = JOB_ATTENTION, .f = f, .n = n, .layer = l, .pos0 = pos0};
+	rope_and_store(f, n, l);
+	struct job aj = {.kind = JOB_ATTENTION, .f = f, .n = n, .layer = l};
 	tp_for(f->tp, (long)n * m->d.n_head_kv, 1, run_job, &aj);
 	norm_quant(f, n, f->att, E, E, L->attn_sub_norm, 0, 0);
 	linear(f, n, &L->o, f->x, E, 1);
@@ -388,48 +420,97 @@ static void run_layer(struct forward *f, int n, int l, int pos0)
 	linear(f, n, &L->down, f->x, E, 1);
 }
 
-/* one chunk of at most tile tokens; logits of tokens [first_logit, n) into out */
-static void run_chunk(struct forward *f, const int32_t *tokens, int n, float *out, int first_logit)
+/* one chunk of at most tile tokens whose sequences and positions are in tok_seq/tok_pos; the logits of
+ * the tokens want selects into out (none when out is NULL); returns the number of logit rows */
+static int run_chunk(struct forward *f, const int32_t *tokens, int n, const int8_t *want, float *out)
 {
 	const struct model *m = f->m;
 	int64_t E = m->d.n_embd;
-	int pos0 = f->n_past;
 	for (int t = 0; t < n; t++)
 		ggml_decode_row(m->tok_embd->type, m->tok_embd->data, E, m->d.n_vocab, tokens[t], f->x + t * E);
 	for (int l = 0; l < m->d.n_layer; l++)
-		run_layer(f, n, l, pos0);
-	f->n_past += n;
-	if (!out || first_logit >= n)
-		return;
-	int nl = n - first_logit;
-	for (int t = 0; t < nl; t++) {
-		rms_norm(f->x + (first_logit + t) * E, E, m->output_norm, m->d.rms_eps, f->att + t * E);
+		run_layer(f, n, l);
+	for (int t = 0; t < n; t++)
+		f->seq_len[f->tok_seq[t]] = MAX(f->seq_len[f->tok_seq[t]], f->tok_pos[t] + 1);
+	f->n_past = f->seq_len[0];
+	if (!out)
+		return 0;
+	int nl = 0;
+	for (int t = 0; t < n; t++) {
+		if (!want[t])
+			continue;
+		rms_norm(f->x + t * E, E, m->output_norm, m->d.rms_eps, f->att + nl * E);
 		if (m->head_q8.w)
-			f->xs[t] = quantize_act(f->att + t * E, E, f->xq + t * E);
+			f->xs[nl] = quantize_act(f->att + nl * E, E, f->xq + nl * E);
+		nl++;
 	}
+	if (nl == 0)
+		return 0;
 	struct job j = {.kind = JOB_LM_HEAD, .f = f, .n = nl, .hidden = f->att, .logits = out};
 	tp_for(f->tp, m->d.n_vocab, LM_HEAD_CHUNK, run_job, &j);
+	return nl;
+}
+
+int forward_decode(struct forward *f, const struct forward_batch *b, float *logits, struct error *e)
+{
+	const struct model *m = f->m;
+	int n = b->n;
+	if (n <= 0)
+		return 0;
+	int32_t *len = xmalloc((size_t)f->n_seq * sizeof(int32_t)); /* each sequence's length as the batch fills it */
+	memcpy(len, f->seq_len, (size_t)f->n_seq * sizeof(int32_t));
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		int s = b->seq ? b->seq[i] : 0;
+		if (b->tokens[i] < 0 || b->tokens[i] >= m->d.n_vocab)
+			rc = errorf(e, "token id %d is out of range (vocabulary has %d tokens)", b->tokens[i], m->d.n_vocab);
+		else if (s < 0 || s >= f->n_seq)
+			rc = errorf(e, "sequence %d does not exist (this context has %d)", s, f->n_seq);
+		else if (b->pos && b->pos[i] != len[s])
+			rc = errorf(e, "token %d of the batch is at position %d, but sequence %d continues at %d", i,
+			            b->pos[i], s, len[s]);
+		else if (len[s] >= f->n_ctx)
+			rc = errorf(e, "the context is full: sequence %d holds %d tokens, its context size is %d (use -c)", s,
+			            f->seq_len[s], f->n_ctx);
+		else
+			len[s]++;
+	}
+	free(len);
+	if (rc < 0)
+		return -1;
+	int64_t V = m->d.n_vocab;
+	for (int c = 0; c < n; c += m->tile) {
+		int nc = MIN(m->tile, n - c);
+		for (int t = 0; t < nc; t++) {
+			int s = b->seq ? b->seq[c + t] : 0;
+			f->tok_seq[t] = s;
+			f->tok_pos[t] = f->seq_len[s];
+			for (int u = 0; u < t; u++) /* earlier tokens of the same sequence in this chunk */
+				if (f->tok_seq[u] == s)
+					f->tok_pos[t]++;
+			f->tok_want[t] = b->logits ? b->logits[c + t] != 0 : c + t == n - 1;
+		}
+		int rows = run_chunk(f, b->tokens + c, nc, f->tok_want, logits);
+		if (logits)
+			logits += (int64_t)rows * V;
+	}
+	return 0;
 }
 
 int forward_tokens(struct forward *f, const int32_t *tokens, int n, float *logits, int all, struct error *e)
 {
-	const struct model *m = f->m;
 	if (n <= 0)
 		return 0;
-	if ((long)f->n_past + n > f->n_ctx)
+	if ((long)f->seq_len[0] + n > f->n_ctx)
 		return errorf(e, "the context is full: %d tokens in the cache + %d new > context size %d (use -c)",
-		              f->n_past, n, f->n_ctx);
-	for (int i = 0; i < n; i++)
-		if (tokens[i] < 0 || tokens[i] >= m->d.n_vocab)
-			return errorf(e, "token id %d is out of range (vocabulary has %d tokens)", tokens[i], m->d.n_vocab);
-	int64_t V = m->d.n_vocab;
-	for (int c = 0; c < n; c += m->tile) {
-		int nc = MIN(m->tile, n - c);
-		int last = c + nc == n;
-		if (all)
-			run_chunk(f, tokens + c, nc, logits ? logits + (int64_t)c * V : NULL, 0);
-		else
-			run_chunk(f, tokens + c, nc, last ? logits : NULL, nc - 1);
+		              f->seq_len[0], n, f->n_ctx);
+	int8_t *want = NULL;
+	if (all) {
+		want = xmalloc((size_t)n);
+		memset(want, 1, (size_t)n);
 	}
-	return 0;
+	struct forward_batch b = {.n = n, .tokens = tokens, .logits = want};
+	int rc = forward_decode(f, &b, logits, e);
+	free(want);
+	return rc;
 }

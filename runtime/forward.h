@@ -10,14 +10,27 @@
 #include "runtime/model.h"
 #include "base/threadpool.h"
 
+/* a batch of tokens, each appended to its sequence's KV cache at that sequence's next position */
+struct forward_batch {
+	int n;
+	const int32_t *tokens; /* [n] */
+	const int32_t *seq;    /* [n] sequence of each token, 0 <= seq < n_seq; NULL = all sequence 0 */
+	const int32_t *pos;    /* [n] the position each token must land at (checked), or NULL */
+	const int8_t *logits;  /* [n] 1 = return this token's logits; NULL = only the last token's */
+};
+
 struct forward {
 	struct model *m;
 	struct threadpool *tp;
 	int nth;
-	int n_ctx;
+	int n_ctx;   /* positions per sequence */
+	int n_seq;   /* sequences, each with its own KV cache */
 	int kv_f32;  /* 1: F32 KV cache; 0: F16 */
-	int n_past;  /* tokens already in the KV cache */
-	void *kc, *vc; /* [n_layer][n_ctx][kv_dim] */
+	int n_past;  /* tokens in sequence 0's KV cache (kept equal to seq_len[0]) */
+	int32_t *seq_len; /* [n_seq] tokens in each sequence's KV cache */
+	int32_t *tok_seq, *tok_pos; /* [tile] the sequence and position of each token of the chunk */
+	int8_t *tok_want;           /* [tile] 1 = the token's logits are wanted */
+	void *kc, *vc; /* [n_seq][n_layer][n_ctx][kv_dim] */
 	float *x;    /* [tile][n_embd] residual stream */
 	float *qkv;  /* [tile][n_embd + 2 kv_dim] */
 	float *att;  /* [tile][n_embd] attention output, then the final normed state */
@@ -38,10 +51,20 @@ struct forward {
 /* allocates the KV cache (n_ctx tokens; 0 = the model's context) and buffers and starts
  * n_threads threads (0 = physical cores) */
 int forward_init(struct forward *f, struct model *m, int n_ctx, int n_threads, int kv_f32, struct error *e);
+/* the same for n_seq sequences of n_ctx positions each */
+int forward_init_seqs(struct forward *f, struct model *m, int n_ctx, int n_seq, int n_threads, int kv_f32,
+                      struct error *e);
 /* stops the threads and frees everything */
 void forward_free(struct forward *f);
-/* forgets the KV cache contents (n_past = 0) */
+/* forgets the KV cache contents of every sequence */
 void forward_reset(struct forward *f);
+/* keeps the first n_keep positions of sequence seq (-1: every sequence) and forgets the rest */
+void forward_truncate(struct forward *f, int seq, int n_keep);
+/* runs a batch (through the GEMM kernels, tile tokens at a time), appending each token to its sequence.
+ * Writes the logits of the tokens b->logits selects, [count][n_vocab] in batch order (logits may be
+ * NULL to skip the lm_head). -1 with a message, before any work, on a token id out of range, a bad
+ * sequence or position, or a full sequence. */
+int forward_decode(struct forward *f, const struct forward_batch *b, float *logits, struct error *e);
 /* runs n tokens at positions n_past.. (batched through the GEMM kernels), appending them to the
  * KV cache. Writes logits [n][n_vocab] of every position when all = 1, else [n_vocab] of the last
  * one (logits may be NULL to skip the lm_head). -1 with a message when a token id is out of range

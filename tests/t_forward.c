@@ -403,6 +403,80 @@ TEST(context_and_token_range_are_checked)
 	model_free(&m);
 }
 
+/* three sequences decoded together (interleaved prompts, then one batched step per token, then a
+ * truncated sequence re-fed) give the same logits, bit for bit, as each sequence run alone */
+TEST(batched_sequences_equal_separate_runs)
+{
+	struct tiny t;
+	tiny_default(&t, GGML_TYPE_I2_S);
+	const char *path = tiny_path("seqs", &t);
+	char why[512];
+	float *alone = logits_of(path, KC_AUTO, 4, 2, 0, 0, why);
+	CHECKF(alone != NULL, "%s", why);
+	struct model m;
+	struct model_options o;
+	model_options_default(&o);
+	o.tile = 4;
+	o.quiet = 1;
+	struct error e;
+	CHECK(model_load(&m, path, &o, &e) == 0);
+	struct forward f;
+	CHECK(forward_init_seqs(&f, &m, 0, 3, 2, 0, &e) == 0);
+	if (!alone || test_failed())
+		return;
+	int64_t V = m.d.n_vocab;
+	/* sequence s gets prompt tokens [0, 3 + s) interleaved with the others in one batch */
+	int32_t tok[16], seq[16];
+	int8_t want[16];
+	int n = 0, fed[3] = {0};
+	for (int r = 0; r < 5; r++)
+		for (int s = 0; s < 3; s++)
+			if (fed[s] < 3 + s) {
+				tok[n] = prompt[fed[s]++];
+				seq[n] = s;
+				want[n] = 1;
+				n++;
+			}
+	float *out = malloc((size_t)NPROMPT * 3 * (size_t)V * sizeof(float));
+	struct forward_batch b = {.n = n, .tokens = tok, .seq = seq, .logits = want};
+	CHECK(forward_decode(&f, &b, out, &e) == 0);
+	int seen[3] = {0};
+	for (int i = 0; i < n; i++) {
+		int s = seq[i], p = seen[s]++;
+		CHECKF(!memcmp(out + i * V, alone + p * V, (size_t)V * sizeof(float)), "seq %d pos %d differs", s, p);
+	}
+	/* one decode step for all three sequences at once, each at its own position */
+	for (int step = 0; step < 2; step++) {
+		for (int s = 0; s < 3; s++) {
+			tok[s] = prompt[fed[s]++];
+			seq[s] = s;
+		}
+		struct forward_batch d = {.n = 3, .tokens = tok, .seq = seq, .logits = want};
+		CHECK(forward_decode(&f, &d, out, &e) == 0);
+		for (int s = 0; s < 3; s++)
+			CHECKF(!memcmp(out + s * V, alone + (fed[s] - 1) * V, (size_t)V * sizeof(float)),
+			       "step %d seq %d differs", step, s);
+	}
+	CHECK(f.seq_len[0] == 5 && f.seq_len[1] == 6 && f.seq_len[2] == 7);
+	/* truncate sequence 2 to 2 tokens and feed the rest of the prompt: same as the plain run */
+	forward_truncate(&f, 2, 2);
+	CHECK(f.seq_len[2] == 2 && f.seq_len[1] == 6);
+	struct forward_batch r = {.n = NPROMPT - 2, .tokens = prompt + 2, .seq = (int32_t[NPROMPT]){2, 2, 2, 2, 2, 2, 2, 2}};
+	CHECK(forward_decode(&f, &r, out, &e) == 0);
+	CHECK(!memcmp(out, alone + (NPROMPT - 1) * V, (size_t)V * sizeof(float)));
+	/* bad sequences and positions are refused before any work */
+	int32_t bad_seq = 3, bad_pos = 0;
+	struct forward_batch bs = {.n = 1, .tokens = prompt, .seq = &bad_seq};
+	CHECK(forward_decode(&f, &bs, out, &e) == -1 && strstr(e.msg, "sequence 3"));
+	struct forward_batch bp = {.n = 1, .tokens = prompt, .seq = (int32_t[]){1}, .pos = &bad_pos};
+	CHECK(forward_decode(&f, &bp, out, &e) == -1 && strstr(e.msg, "position"));
+	CHECK(f.seq_len[1] == 6);
+	free(out);
+	free(alone);
+	forward_free(&f);
+	model_free(&m);
+}
+
 /* ---- sampler ---- */
 
 static struct sampler *greedy_free_sampler(int n, float top_p, float min_p, int top_k, float pen)
