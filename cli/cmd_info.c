@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/paths.h"
 #include "cli/cli.h"
 #include "config.h"
 #include "ir/ir.h"
@@ -41,7 +42,11 @@ static void info_kernels_and_cache(FILE *out, const struct model_desc *m)
 	model_options_default(&mo);
 	struct kernel_provider kp;
 	struct error e;
-	kprov_init_plan(&kp, KC_AUTO, &e);
+	struct runtime_ctx rc; /* until `trit info` moves behind include/trit.h */
+	struct ctx_config cfg = {.cache_dir = trit_cache_dir(), .cpu_disable = getenv("TRIT_CPU_DISABLE"),
+	                         .no_jit = getenv("TRIT_NO_JIT") != NULL, .no_tune = getenv("TRIT_NO_TUNE") != NULL};
+	rctx_init(&rc, &cfg, &e);
+	kprov_init_plan(&kp, KC_AUTO, rctx_kernel_env(&rc));
 	const char *code = kp.jit ? "JIT-compiled (LLVM), cached on disk" :
 	                   TRIT_HAVE_LLVM ? "AOT-linked or reference (JIT disabled)" :
 	                                    "AOT-linked or reference (built without LLVM)";
@@ -94,7 +99,7 @@ static void info_kernels_and_cache(FILE *out, const struct model_desc *m)
 	int tuned = tunedb_count();
 	fprintf(out, "tuned shapes: %d for this CPU in %s%s\n", tuned, tunedb_dir(),
 	        getenv("TRIT_NO_TUNE") ? " (ignored: TRIT_NO_TUNE is set)" : tuned ? "" : " (run 'trit tune MODEL')");
-	kprov_free(&kp);
+	rctx_finish(&rc);
 }
 
 /* a token's text for display: printable ASCII kept, other bytes as \xNN, cut at 40 bytes */

@@ -16,6 +16,7 @@
 #include "jit/jit.h"
 #include "kernel/model_specs.h"
 #include "jit/target.h"
+#include "base/paths.h"
 
 struct jit_entry {
 	char spec[256];
@@ -34,6 +35,7 @@ struct jit {
 	int compiled, hits;
 	double seconds;
 	int verbose;
+	struct log_sink log;
 };
 
 static int llvm_error(LLVMErrorRef err, const char *what, struct error *e)
@@ -44,7 +46,7 @@ static int llvm_error(LLVMErrorRef err, const char *what, struct error *e)
 	return -1;
 }
 
-struct jit *jit_create(struct error *e)
+struct jit *jit_create_with(const struct jit_config *c, struct error *e)
 {
 	struct jit *j = xcalloc(1, sizeof(*j));
 	if (target_host(&j->host, e) < 0) {
@@ -68,12 +70,25 @@ struct jit *jit_create(struct error *e)
 		return NULL;
 	}
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->lljit), g);
-	j->cpu = *kernel_host_cpu();
-	snprintf(j->dir, sizeof(j->dir), "%s", cache_kernels_dir());
+	j->cpu = *c->cpu;
+	if (c->cache_dir && *c->cache_dir)
+		snprintf(j->dir, sizeof(j->dir), "%s/kernels", c->cache_dir);
 	pthread_mutex_init(&j->lock, NULL);
-	const char *v = getenv("TRIT_VERBOSE");
-	j->verbose = v && *v && strcmp(v, "0") != 0;
+	j->verbose = c->verbose;
+	j->log = c->log;
 	return j;
+}
+
+static void log_stderr(void *user, int level, const char *msg)
+{
+	(void)user;
+	fprintf(stderr, level <= LOG_WARN ? "trit: warning: %s\n" : "trit: %s\n", msg);
+}
+
+struct jit *jit_create(struct error *e)
+{
+	struct jit_config c = {.cache_dir = trit_cache_dir(), .cpu = kernel_host_cpu(), .log = {log_stderr, NULL}};
+	return jit_create_with(&c, e);
 }
 
 void jit_destroy(struct jit *j)
@@ -152,13 +167,13 @@ static kernel_fn kernel_locked(struct jit *j, const struct kernel_spec *s, struc
 	cache_symbol_name(&k, name);
 	void *obj = NULL;
 	size_t len = 0;
-	int hit = cache_load(j->dir, &k, text, &obj, &len);
+	int hit = j->dir[0] && cache_load(j->dir, &k, text, &obj, &len); /* no directory: compile in memory */
 	if (!hit) {
 		if (compile_object(&j->host, s, name, &obj, &len, e) < 0)
 			return NULL;
 		struct error se;
-		if (cache_store(j->dir, &k, text, obj, len, &se) < 0)
-			warn("cannot write to the kernel cache: %s", se.msg);
+		if (j->dir[0] && cache_store(j->dir, &k, text, obj, len, &se) < 0)
+			log_to(&j->log, LOG_WARN, "cannot write to the kernel cache: %s", se.msg);
 	}
 	LLVMOrcResourceTrackerRef rt;
 	kernel_fn fn = load_object(j, obj, len, name, &rt, e);
@@ -172,7 +187,7 @@ static kernel_fn kernel_locked(struct jit *j, const struct kernel_spec *s, struc
 	else
 		j->compiled++;
 	if (j->verbose)
-		fprintf(stderr, "trit: jit: %s %s (%.1f ms)\n", hit ? "cached" : "compiled", text, dt * 1e3);
+		log_to(&j->log, LOG_INFO, "jit: %s %s (%.1f ms)", hit ? "cached" : "compiled", text, dt * 1e3);
 	if (j->nentries == j->cap) {
 		j->cap = j->cap ? 2 * j->cap : 16;
 		j->entries = xrealloc(j->entries, sizeof(*j->entries) * (size_t)j->cap);

@@ -4,12 +4,25 @@
 #ifndef TRIT_JIT_H
 #define TRIT_JIT_H
 
+#include "base/cpu.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "kernel/kernel.h"
 
 struct jit;
 
-/* a JIT for the host CPU using the disk cache in trit_cache_dir() */
+/* what a JIT works with */
+struct jit_config {
+	const char *cache_dir;      /* the kernel objects go to cache_dir/kernels */
+	const struct cpu_info *cpu; /* what ISA availability is judged against (features may be masked) */
+	int verbose;                /* log each kernel compiled or loaded, at LOG_INFO */
+	struct log_sink log;        /* warnings (an unwritable cache) and the verbose lines */
+};
+
+/* a JIT for the host CPU as c says */
+struct jit *jit_create_with(const struct jit_config *c, struct error *e);
+/* a JIT for kernel_host_cpu() using the disk cache in trit_cache_dir(), warnings on stderr (for the
+ * tool commands not yet on a context) */
 struct jit *jit_create(struct error *e);
 /* frees the JIT and all its code */
 void jit_destroy(struct jit *j);

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -163,14 +164,8 @@ int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
 	return r;
 }
 
-const struct cpu_info *kernel_host_cpu(void)
+void kernel_cpu_mask(struct cpu_info *c, const char *disable)
 {
-	static struct cpu_info c;
-	static int done;
-	if (done)
-		return &c;
-	c = *cpu_host();
-	const char *d = getenv("TRIT_CPU_DISABLE");
 	static const struct { const char *name; size_t off; } feats[] = {
 		{"avx2", offsetof(struct cpu_info, avx2)},
 		{"avxvnni", offsetof(struct cpu_info, avxvnni)},
@@ -180,16 +175,28 @@ const struct cpu_info *kernel_host_cpu(void)
 		{"neon", offsetof(struct cpu_info, neon)},
 		{"dotprod", offsetof(struct cpu_info, dotprod)},
 	};
-	if (d && *d) {
-		char *copy = xstrdup(d), *save = NULL;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			for (size_t i = 0; i < COUNTOF(feats); i++)
-				if (!strcmp(t, feats[i].name))
-					*(int *)((char *)&c + feats[i].off) = 0;
-		free(copy);
-	}
-	done = 1;
-	return &c;
+	if (!disable || !*disable)
+		return;
+	char *copy = xstrdup(disable), *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		for (size_t i = 0; i < COUNTOF(feats); i++)
+			if (!strcmp(t, feats[i].name))
+				*(int *)((char *)c + feats[i].off) = 0;
+	free(copy);
+}
+
+static struct cpu_info legacy_cpu;
+static void legacy_cpu_init(void)
+{
+	legacy_cpu = *cpu_host();
+	kernel_cpu_mask(&legacy_cpu, getenv("TRIT_CPU_DISABLE"));
+}
+
+const struct cpu_info *kernel_host_cpu(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, legacy_cpu_init);
+	return &legacy_cpu;
 }
 
 int spec_text_append(char *buf, size_t len, const char *word)

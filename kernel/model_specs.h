@@ -29,6 +29,9 @@ int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds
  * default_isa < 0), n → 1, tile fields → spec_default's. 0, or -1 with a message. */
 int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
                    struct kernel_spec *s, struct error *e);
+/* clears the features named in a comma-separated list (avx2, avxvnni, avx512vnni, avx512bw, amx, neon,
+ * dotprod) from c; unknown names are ignored */
+void kernel_cpu_mask(struct cpu_info *c, const char *disable);
 /* the host CPU as kernels judge it: cpu_host(), minus the features named in the test hook
  * TRIT_CPU_DISABLE (e.g. "avx512vnni,amx"), so tests can pretend a feature is missing */
 const struct cpu_info *kernel_host_cpu(void);

@@ -24,42 +24,26 @@ int kernel_choice_parse(const char *s, enum kernel_choice *out)
 	return -1;
 }
 
-static int provider_init(struct kernel_provider *p, enum kernel_choice choice, int plan_only)
+static void provider_init(struct kernel_provider *p, enum kernel_choice choice, const struct kernel_env *env,
+                          int plan_only)
 {
+	static const struct kernel_env plain = {0};
 	memset(p, 0, sizeof(*p));
+	p->env = env ? env : &plain;
 	p->choice = choice;
-	p->cpu = kernel_host_cpu();
+	p->cpu = p->env->cpu ? p->env->cpu : cpu_host();
 	p->plan_only = plan_only;
-#if TRIT_HAVE_LLVM
-	if (choice != KC_REF && !getenv("TRIT_NO_JIT")) {
-		struct error je;
-		p->jit = jit_create(&je);
-		if (!p->jit && !plan_only)
-			warn("JIT unavailable (%s); using the reference kernels", je.msg);
-	}
-#endif
-	return 0;
+	p->jit = choice != KC_REF ? p->env->jit : NULL;
 }
 
-int kprov_init(struct kernel_provider *p, enum kernel_choice choice, struct error *e)
+void kprov_init(struct kernel_provider *p, enum kernel_choice choice, const struct kernel_env *env)
 {
-	(void)e;
-	return provider_init(p, choice, 0);
+	provider_init(p, choice, env, 0);
 }
 
-int kprov_init_plan(struct kernel_provider *p, enum kernel_choice choice, struct error *e)
+void kprov_init_plan(struct kernel_provider *p, enum kernel_choice choice, const struct kernel_env *env)
 {
-	(void)e;
-	return provider_init(p, choice, 1);
-}
-
-void kprov_free(struct kernel_provider *p)
-{
-#if TRIT_HAVE_LLVM
-	if (p->jit)
-		jit_destroy(p->jit);
-#endif
-	p->jit = NULL;
+	provider_init(p, choice, env, 1);
 }
 
 /* code without the JIT: an AOT kernel of the spec (or of its scalar twin, or of the scalar default
@@ -108,7 +92,7 @@ static void resolve_fn(struct kernel_provider *p, struct kernel_handle *h)
 				h->code = KCODE_JIT;
 				done = 1;
 			} else if (!p->jit_failed_warned++) {
-				warn("JIT kernel failed (%s); using AOT or reference kernels", je.msg);
+				log_to(p->env->log, LOG_WARN, "JIT kernel failed (%s); using AOT or reference kernels", je.msg);
 			}
 		}
 	}
@@ -147,7 +131,7 @@ static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m,
 		return -1;
 	}
 	struct kernel_spec tg;
-	int tuned = p->choice != KC_REF && tunedb_lookup(m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile;
+	int tuned = p->choice != KC_REF && !p->env->no_tune && tunedb_lookup(m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile;
 	if (tuned) { /* a tuned row only stands when it beat today's default, AMX included (tunedb.h) */
 		gemm->spec = tg;
 		gemm->origin = KORIGIN_TUNED;
@@ -182,7 +166,7 @@ int kprov_get(struct kernel_provider *p, int32_t m, int32_t k, int32_t tile, str
 	struct error err = {{0}};
 	struct kernel_spec tuned;
 	const struct kernel_spec *t = NULL;
-	if (p->choice != KC_REF && tunedb_lookup(m, k, 1, &tuned) == 0)
+	if (p->choice != KC_REF && !p->env->no_tune && tunedb_lookup(m, k, 1, &tuned) == 0)
 		t = &tuned;
 	switch (p->choice) {
 	case KC_I2S:

@@ -11,6 +11,7 @@
 
 #include "base/util.h"
 #include "kernel/kernel.h"
+#include "runtime/context.h"
 
 /* what --kernel asked for */
 enum kernel_choice { KC_AUTO, KC_I2S, KC_TL1, KC_TL2, KC_REF };
@@ -37,21 +38,21 @@ struct kernel_handle {
 
 struct kernel_provider {
 	enum kernel_choice choice;
+	const struct kernel_env *env;
 	const struct cpu_info *cpu;
-	void *jit; /* struct jit * when built with LLVM and JIT use is possible */
+	void *jit; /* the environment's struct jit * unless the choice is ref; borrowed */
 	int jit_failed_warned;
 	int plan_only; /* picks specs without making code (kprov_init_plan) */
 };
 
 /* parses "auto", "i2s", "tl1", "tl2" or "ref"; -1 when unknown */
 int kernel_choice_parse(const char *s, enum kernel_choice *out);
-/* prepares a provider (creates the JIT when built with LLVM and the choice is not ref) */
-int kprov_init(struct kernel_provider *p, enum kernel_choice choice, struct error *e);
+/* prepares a provider working in env (its CPU, JIT and tuning records; NULL: the host CPU's AOT or
+ * reference kernels, no tuning) */
+void kprov_init(struct kernel_provider *p, enum kernel_choice choice, const struct kernel_env *env);
 /* prepares a provider that only tells which kernels kprov_init's would pick (kprov_get fills the
  * specs, origins and expected code sources; fn stays NULL and nothing is compiled): for `trit info` */
-int kprov_init_plan(struct kernel_provider *p, enum kernel_choice choice, struct error *e);
-/* frees the JIT */
-void kprov_free(struct kernel_provider *p);
+void kprov_init_plan(struct kernel_provider *p, enum kernel_choice choice, const struct kernel_env *env);
 /* the GEMV (n=1) and GEMM (n=tile) handles for an m×k matrix; -1 with a message when the forced
  * kind cannot hold the shape */
 int kprov_get(struct kernel_provider *p, int32_t m, int32_t k, int32_t tile, struct kernel_handle *gemv,

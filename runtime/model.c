@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "format/ggml_types.h"
-#include "base/paths.h"
 #include "kernel/kinds.h"
 #include "runtime/model.h"
 #include "format/model_meta.h"
@@ -218,7 +217,7 @@ static int load_group(struct model *m, int l, const char *const *names, const in
 		mm += rows[p];
 	struct kernel_handle g1, gn;
 	struct error fe;
-	if (!getenv("TRIT_NO_FUSE") && kprov_get(&m->kp, mm, k, m->tile, &g1, &gn, &fe) == 0 && !g1.dense) {
+	if (!m->no_fuse && kprov_get(&m->kp, mm, k, m->tile, &g1, &gn, &fe) == 0 && !g1.dense) {
 		*nout = 1;
 		return load_bitlinear(m, l, names, rows, nparts, k, &out[0], e);
 	}
@@ -321,26 +320,21 @@ static int model_load_inner(struct model *m, const char *path, const struct mode
 	if (rf && !(m->rope_freqs = load_vector(m, rf, "rope_freqs.weight", m->head_dim / 2, e)))
 		return -1;
 
-	if (kprov_init(&m->kp, o->kernel, e) < 0)
-		return -1;
+	m->no_fuse = o->no_fuse;
+	kprov_init(&m->kp, o->kernel, o->env);
 	m->layers = xcalloc((size_t)d->n_layer, sizeof(struct layer));
 	for (int l = 0; l < d->n_layer; l++) {
-		if (!o->quiet && isatty(2) && d->n_layer > 4)
-			fprintf(stderr, "\rtrit: loading layer %d/%d", l + 1, d->n_layer);
-		if (load_layer(m, l, e) < 0) {
-			if (!o->quiet && isatty(2) && d->n_layer > 4)
-				fprintf(stderr, "\n");
+		if (load_layer(m, l, e) < 0)
 			return -1;
-		}
+		if (o->progress)
+			o->progress(o->progress_user, l + 1, d->n_layer);
 	}
-	if (!o->quiet && isatty(2) && d->n_layer > 4)
-		fprintf(stderr, "\r\033[K");
 	int compiled;
 	double secs;
 	kprov_compile_stats(&m->kp, &compiled, &secs);
-	if (!o->quiet && compiled > 0) /* the first run on a new shape or CPU: say why it was slower */
-		fprintf(stderr, "trit: compiled %d kernel%s for this CPU in %.1f s (cached in %s for the next runs)\n", compiled,
-		        compiled == 1 ? "" : "s", secs, trit_cache_dir());
+	if (!o->quiet && compiled > 0 && o->env) /* the first run on a new shape or CPU: say why it was slower */
+		log_to(o->env->log, LOG_INFO, "compiled %d kernel%s for this CPU in %.1f s (cached in %s for the next runs)",
+		       compiled, compiled == 1 ? "" : "s", secs, o->env->cache_dir);
 	return 0;
 }
 
@@ -382,7 +376,6 @@ void model_free(struct model *m)
 	free(m->output_norm);
 	free(m->rope_freqs);
 	lmhead_q8_free(&m->head_q8);
-	kprov_free(&m->kp);
 	if (m->g_open)
 		gguf_close(&m->g);
 	memset(m, 0, sizeof(*m));

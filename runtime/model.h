@@ -37,8 +37,13 @@ struct layer {
 struct model_options {
 	enum kernel_choice kernel; /* --kernel */
 	int tile;                  /* tokens per GEMM call in prefill (e.g. 64) */
-	int quiet;                 /* no progress/kernel notes on stderr */
+	int quiet;                 /* no notes in the log (kernels compiled) */
 	int lm_head_q8;            /* --lm-head q8: the output layer as int8 rows (else the file's type) */
+	int no_fuse;               /* keep q/k/v and gate/up as separate matrices */
+	const struct kernel_env *env; /* CPU, JIT, tuning records (NULL: AOT or reference kernels, no tuning) */
+	/* called after each layer is packed, (layers done, layers); NULL = none */
+	void (*progress)(void *user, int done, int total);
+	void *progress_user;
 };
 
 struct model {
@@ -54,6 +59,7 @@ struct model {
 	struct lmhead_q8 head_q8;                    /* head_q8.w != NULL: logits from these int8 rows */
 	struct layer *layers;
 	int tile;
+	int no_fuse;
 	struct kernel_provider kp;
 	size_t scratch_max; /* largest kernel scratch of any handle */
 	int32_t max_m, max_k;

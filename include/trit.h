@@ -1,0 +1,212 @@
+/* trit.h: the public C API of trit, a toolchain that runs ternary (1.58-bit) language models with
+ * kernels generated for the exact shapes and CPU.
+ *
+ * A program makes one context (trit_ctx: cache directory, CPU, the shared JIT, log), loads models in
+ * it (trit_model: weights, read-only, shared by any number of sessions and threads), and decodes in
+ * sessions (trit_session: a KV cache for n_seq sequences and the working buffers; one thread at a time
+ * per session). Every function that can fail returns a negative trit_status (or NULL) and, when err
+ * is not NULL, fills it with one line naming the thing and what to do. The library never exits and
+ * never prints: messages go to the context's log callback.
+ *
+ * Build against it with `pkg-config --cflags --libs trit`. */
+#ifndef TRIT_H
+#define TRIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TRIT_API_VERSION 1
+
+typedef struct trit_ctx trit_ctx;
+typedef struct trit_model trit_model;
+typedef struct trit_session trit_session;
+typedef struct trit_sampler trit_sampler;
+
+enum trit_status {
+	TRIT_OK = 0,
+	TRIT_ERR_ARG = -1,          /* a bad argument: out of range, NULL, unknown name */
+	TRIT_ERR_IO = -2,           /* a file could not be read or written */
+	TRIT_ERR_FORMAT = -3,       /* a file is malformed or of an unsupported kind */
+	TRIT_ERR_CONTEXT_FULL = -4, /* a sequence has no room left: truncate it or use a larger n_ctx */
+	TRIT_ERR_UNSUPPORTED = -5,  /* a feature this build or this machine does not have */
+};
+
+typedef struct trit_error {
+	int code;      /* a trit_status */
+	char msg[512]; /* one line, no trailing newline */
+} trit_error;
+
+enum trit_log_level { TRIT_LOG_ERROR, TRIT_LOG_WARN, TRIT_LOG_INFO, TRIT_LOG_DEBUG };
+
+/* ---- context ---- */
+
+typedef struct trit_ctx_options {
+	const char *cache_dir;   /* compiled kernels and tuning records; NULL = compile in memory, no tuning */
+	const char *cpu_disable; /* comma-separated CPU features to treat as absent ("avx512vnni,amx"), or NULL */
+	int no_jit;              /* never compile kernels: AOT or reference kernels only */
+	int no_fuse;             /* keep q/k/v and gate/up as separate matrices */
+	int no_tune;             /* ignore `trit tune` records */
+	int verbose;             /* log each kernel compiled or loaded */
+	void (*log)(void *user, int level, const char *msg); /* NULL = messages are dropped */
+	void *log_user;
+} trit_ctx_options;
+
+/* no cache directory, no overrides, no log */
+void trit_ctx_options_default(trit_ctx_options *o);
+/* the options the trit CLI uses, from the environment: TRIT_CACHE_DIR (else $XDG_CACHE_HOME/trit, else
+ * ~/.cache/trit), TRIT_CPU_DISABLE, TRIT_NO_JIT, TRIT_NO_FUSE, TRIT_NO_TUNE, TRIT_VERBOSE. The strings
+ * point into the environment or a static buffer. This is the only place the library reads it. */
+void trit_ctx_options_from_env(trit_ctx_options *o);
+/* a context; NULL with err filled when o is unusable */
+trit_ctx *trit_ctx_init(const trit_ctx_options *o, trit_error *err);
+/* frees the context; every model loaded in it must be freed first */
+void trit_ctx_finish(trit_ctx *c);
+/* the context's cache directory ("" when none) */
+const char *trit_ctx_cache_dir(const trit_ctx *c);
+/* the library's version, "0.1.0" */
+const char *trit_version(void);
+
+/* ---- models ---- */
+
+typedef struct trit_model_options {
+	const char *kernel; /* "auto" (default), "i2s", "tl1", "tl2" or "ref" (the portable reference kernels) */
+	int ubatch;         /* tokens per GEMM call in prefill, default 64 */
+	int lm_head_q8;     /* 1: the output layer as int8 rows (half the bytes of an F16 head per token) */
+	const char *device; /* "cpu" (default); the only backend of this build is the CPU */
+	void (*progress)(void *user, int done, int total); /* layers packed so far; NULL = none */
+	void *progress_user;
+} trit_model_options;
+
+/* defaults: auto kernels, ubatch 64, the file's output layer, cpu */
+void trit_model_options_default(trit_model_options *o);
+/* maps a GGUF file, checks it and packs the weights for the chosen kernels; NULL with err naming the
+ * file and tensor on failure */
+trit_model *trit_model_load(trit_ctx *c, const char *path, const trit_model_options *o, trit_error *err);
+/* frees the model; its sessions must be freed first */
+void trit_model_free(trit_model *m);
+/* the architecture ("bitnet-b1.58", "bitnet", "llama", ...) */
+const char *trit_model_arch(const trit_model *m);
+/* vocabulary size, training context, embedding width, layers */
+int trit_model_n_vocab(const trit_model *m);
+int trit_model_n_ctx_train(const trit_model *m);
+int trit_model_n_embd(const trit_model *m);
+int trit_model_n_layer(const trit_model *m);
+/* seconds the load took */
+double trit_model_load_seconds(const trit_model *m);
+/* a one-line description of the kernels the first layer runs on (for logs) */
+void trit_model_describe_kernels(const trit_model *m, char *buf, size_t len);
+/* 1 when the file holds a usable tokenizer (the text functions below need one) */
+int trit_model_has_tokenizer(const trit_model *m);
+
+/* ---- tokens and text ---- */
+
+/* tokenizes len bytes of text into out (at most cap ids); add_bos: prepend BOS when the model wants
+ * it; parse_special: control-token text becomes its id. Returns the number of tokens (which may
+ * exceed cap: then call again with a larger buffer), or a negative trit_status */
+int trit_tokenize(const trit_model *m, const char *text, size_t len, int add_bos, int parse_special, int32_t *out,
+                  int cap, trit_error *err);
+/* the bytes token id stands for (nothing for control tokens unless special); writes at most len
+ * bytes and returns the full count; 0 for an id out of range */
+size_t trit_token_to_piece(const trit_model *m, int32_t id, int special, char *buf, size_t len);
+/* decodes n ids into a malloc'd NUL-terminated string of *len bytes (free() it) */
+char *trit_detokenize(const trit_model *m, const int32_t *ids, size_t n, int special, size_t *len);
+/* BOS and EOS ids, -1 when the vocabulary has none */
+int32_t trit_token_bos(const trit_model *m);
+int32_t trit_token_eos(const trit_model *m);
+/* 1 when id ends generation (EOS, EOT, <|eot_id|>, ...) */
+int trit_token_is_eog(const trit_model *m, int32_t id);
+
+/* a streaming decoder: text per token, holding back UTF-8 characters split across tokens */
+typedef struct trit_detok trit_detok;
+trit_detok *trit_detok_new(const trit_model *m);
+/* the text id completes (*len bytes, valid until the next call) */
+const char *trit_detok_push(trit_detok *d, int32_t id, size_t *len);
+/* whatever is held back at the end; resets the decoder */
+const char *trit_detok_flush(trit_detok *d, size_t *len);
+void trit_detok_free(trit_detok *d);
+
+/* ---- chat ---- */
+
+/* the model's chat format: "bitnet", "llama3" or "falcon3" (from tokenizer.chat_template, else the vocabulary) */
+const char *trit_chat_format(const trit_model *m);
+/* the text of a conversation's opening (system message sys, or NULL), malloc'd; format NULL = the model's;
+ * NULL with err on an unknown format */
+char *trit_chat_start(const trit_model *m, const char *format, const char *sys, trit_error *err);
+/* the text of one user turn followed by the assistant's header, malloc'd */
+char *trit_chat_user(const trit_model *m, const char *format, const char *msg, trit_error *err);
+/* the text that closes an assistant turn after its end-of-turn token (often ""), malloc'd */
+char *trit_chat_after_reply(const trit_model *m, const char *format, trit_error *err);
+
+/* ---- sessions and decoding ---- */
+
+typedef struct trit_session_options {
+	int n_ctx;     /* positions per sequence; 0 = the model's training context */
+	int n_seq;     /* sequences, each with its own KV cache; default 1 */
+	int n_threads; /* 0 = physical cores */
+	int kv_f32;    /* 1: F32 KV cache; 0: F16 (default) */
+} trit_session_options;
+
+void trit_session_options_default(trit_session_options *o);
+/* a session on m: its KV caches and buffers, and its threads */
+trit_session *trit_session_new(trit_model *m, const trit_session_options *o, trit_error *err);
+void trit_session_free(trit_session *s);
+/* positions per sequence, sequences, threads */
+int trit_session_n_ctx(const trit_session *s);
+int trit_session_n_seq(const trit_session *s);
+int trit_session_n_threads(const trit_session *s);
+
+/* tokens to decode together: each is appended to its sequence at that sequence's next position */
+typedef struct trit_batch {
+	int n;
+	const int32_t *tokens; /* [n] */
+	const int32_t *seq;    /* [n] sequence ids in [0, n_seq); NULL = all sequence 0 */
+	const int32_t *pos;    /* [n] positions, checked against the sequences' lengths; NULL = implied */
+	const int8_t *logits;  /* [n] 1 = return this token's logits; NULL = only the last token's */
+} trit_batch;
+
+/* runs a batch through the model in one pass per ubatch (the decode steps of several sequences
+ * share each weight read). logits receives [selected tokens][n_vocab] floats in batch order (NULL:
+ * computed for none). Nothing changes when it fails: a bad token id, sequence or position, or a full
+ * sequence (TRIT_ERR_CONTEXT_FULL) */
+int trit_decode(trit_session *s, const trit_batch *b, float *logits, trit_error *err);
+/* tokens in sequence seq's KV cache (its next position) */
+int trit_seq_len(const trit_session *s, int seq);
+/* forgets sequence seq (-1: all) */
+void trit_kv_clear(trit_session *s, int seq);
+/* keeps the first n_keep positions of sequence seq (-1: all), for reusing a prompt's prefix */
+void trit_kv_truncate(trit_session *s, int seq, int n_keep);
+
+/* ---- sampling (llama.cpp's chain and defaults) ---- */
+
+typedef struct trit_sampler_params {
+	float temp;           /* 0.8; <= 0 = greedy */
+	int top_k;            /* 40; <= 0 = whole vocabulary */
+	float top_p;          /* 0.95; >= 1 = off */
+	float min_p;          /* 0.05; <= 0 = off */
+	float repeat_penalty; /* 1.0 = off */
+	int repeat_last_n;    /* 64 */
+	int64_t seed;         /* -1 = random */
+} trit_sampler_params;
+
+void trit_sampler_params_default(trit_sampler_params *p);
+/* a sampler over m's vocabulary */
+trit_sampler *trit_sampler_new(const trit_model *m, const trit_sampler_params *p);
+void trit_sampler_free(trit_sampler *s);
+/* the seed in use (chosen at random when params.seed < 0) */
+uint64_t trit_sampler_seed(const trit_sampler *s);
+/* picks the next token from logits[n_vocab] (not modified) */
+int32_t trit_sampler_sample(trit_sampler *s, const float *logits);
+/* records a token (prompt or generated) for the repetition penalty */
+void trit_sampler_accept(trit_sampler *s, int32_t id);
+/* forgets the recorded tokens */
+void trit_sampler_reset(trit_sampler *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
