@@ -205,6 +205,14 @@ void trit_sampler_accept(trit_sampler *s, int32_t id);
 /* forgets the recorded tokens */
 void trit_sampler_reset(trit_sampler *s);
 
+/* ---- toolchain: kernels (trit gen, aot, kernel, cache, info) ---- */
+
+/* (declarations of the kernel tools go here) */
+
+/* ---- toolchain: models, tuning and kernel benchmarks (trit mkmodel, convert, tune, bench --kernels) ---- */
+
+/* (declarations of the model and tuning tools go here) */
+
 #ifdef __cplusplus
 }
 #endif
