@@ -108,3 +108,5 @@ char *trit_chat_after_reply(const trit_model *m, const char *format, trit_error 
 	enum chat_format f;
 	return chat_pick(m, format, &f, err) < 0 ? NULL : chat_render_after_reply(f);
 }
+
+int trit_token_add_bos(const trit_model *m) { return m->tok && tokenizer_add_bos(m->tok); }

@@ -4,11 +4,10 @@
 #include <string.h>
 
 #include "base/rng.h"
-#include "tune/membw.h"
+#include "base/util.h"
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/run_common.h"
-#include "format/ggml_types.h"
 
 static void usage(FILE *f)
 {
@@ -32,40 +31,20 @@ static void usage(FILE *f)
 /* tokens/s of one repetition of ppN (gen = 0) or tgN (gen = 1) */
 static double one_rep(struct session *s, const int32_t *toks, int n, int gen, float *logits)
 {
-	struct error e;
-	forward_reset(&s->fwd);
+	trit_error err;
+	trit_kv_clear(s->sess, -1);
 	double t0 = now_seconds();
-	if (gen) {
-		for (int i = 0; i < n; i++)
-			if (forward_tokens(&s->fwd, toks + i, 1, logits, 0, &e) < 0)
-				die("%s", e.msg);
-	} else if (forward_tokens(&s->fwd, toks, n, logits, 0, &e) < 0) {
-		die("%s", e.msg);
+	for (int i = 0; i < (gen ? n : 1); i++) {
+		trit_batch b = {.n = gen ? 1 : n, .tokens = toks + i};
+		if (trit_decode(s->sess, &b, logits, &err) < 0)
+			die("%s", err.msg);
 	}
 	double dt = now_seconds() - t0;
 	return dt > 0 ? n / dt : 0;
 }
 
-/* bytes one decoded token reads: every packed ternary matrix once, and the output layer */
-static double decode_bytes(const struct model *m)
-{
-	double b = 0;
-	for (int l = 0; l < m->d.n_layer; l++) {
-		const struct layer *L = &m->layers[l];
-		for (int i = 0; i < L->n_qkv; i++)
-			b += (double)khandle_pack_size(&L->qkv[i].gemv);
-		b += (double)khandle_pack_size(&L->o.gemv);
-		for (int i = 0; i < L->n_gate_up; i++)
-			b += (double)khandle_pack_size(&L->gate_up[i].gemv);
-		b += (double)khandle_pack_size(&L->down.gemv);
-	}
-	if (m->head_q8.w)
-		return b + (double)m->head_q8.rows * ((double)m->head_q8.cols + 8);
-	return b + (double)m->output->nbytes;
-}
-
-static void print_row(const struct session *s, const char *desc, double size_mib, double params, const char *head,
-                      int threads, const char *test, const double *v, int reps, double gbs)
+static void print_row(const trit_model_stats *st, const char *desc, int threads, const char *test, const double *v,
+                      int reps, double gbs)
 {
 	double mean = 0, sd = 0;
 	for (int i = 0; i < reps; i++)
@@ -74,20 +53,16 @@ static void print_row(const struct session *s, const char *desc, double size_mib
 	for (int i = 0; i < reps; i++)
 		sd += (v[i] - mean) * (v[i] - mean);
 	sd = reps > 1 ? sqrt(sd / (reps - 1)) : 0;
-	char kern[64];
 	/* the kernel this test runs: the GEMV for tgN, the GEMM for ppN */
-	const struct kernel_handle *h = test[0] == 't' ? &s->model.layers[0].down.gemv : &s->model.layers[0].down.gemm;
-	if (h->dense)
-		snprintf(kern, sizeof(kern), "dense-ref");
-	else
-		snprintf(kern, sizeof(kern), "%s/%s%s", kind_name(h->spec.kind), isa_name(h->spec.isa), h->fn ? "" : "-ref");
+	const char *kern = test[0] == 't' ? st->gemv_kernel : st->gemm_kernel;
 	char roof[48] = "-";
 	if (gbs > 0) {
-		double bytes = decode_bytes(&s->model), top = gbs * 1e9 / bytes;
-		snprintf(roof, sizeof(roof), "%.3f GB %.1f GB/s %.1f t/s %3.0f %%", bytes / 1e9, gbs, top, 100 * mean / top);
+		double top = gbs * 1e9 / st->decode_bytes;
+		snprintf(roof, sizeof(roof), "%.3f GB %.1f GB/s %.1f t/s %3.0f %%", st->decode_bytes / 1e9, gbs, top,
+		         100 * mean / top);
 	}
-	printf("| %-34s | %9.2f MiB | %8.2f M | %-14s | %-6s | %7d | %6s | %10.2f ± %.2f | %-33s |\n", desc, size_mib,
-	       params / 1e6, kern, head, threads, test, mean, sd, roof);
+	printf("| %-34s | %9.2f MiB | %8.2f M | %-14s | %-6s | %7d | %6s | %10.2f ± %.2f | %-33s |\n", desc,
+	       st->file_bytes / 1048576.0, st->params / 1e6, kern, st->output_type, threads, test, mean, sd, roof);
 	fflush(stdout);
 }
 
@@ -159,35 +134,28 @@ int cmd_bench(int argc, char **argv)
 		o.lm_head_q8 = heads[run % nheads];
 		struct session s;
 		session_open(&s, &o, 0);
-		if (pp + tg > s.fwd.n_ctx)
-			die("bench: pp %d + tg %d exceed the context %d (use -c)", pp, tg, s.fwd.n_ctx);
-		double bytes = 0, params = 0;
-		for (uint64_t k = 0; k < s.model.g.n_tensors; k++) {
-			const struct gguf_tensor *t = &s.model.g.tensors[k];
-			bytes += (double)t->nbytes;
-			params += (double)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
-		}
+		if (pp + tg > s.n_ctx)
+			die("bench: pp %d + tg %d exceed the context %d (use -c)", pp, tg, s.n_ctx);
+		trit_model_stats st;
+		trit_model_get_stats(s.model, &st);
 		char desc[128];
-		const struct gguf_tensor *q = gguf_find_tensor(&s.model.g, "blk.0.ffn_down.weight");
-		const char *tn = q ? ggml_type_name(q->type) : NULL;
-		snprintf(desc, sizeof(desc), "%.14s %s %s", s.model.d.name, s.model.d.arch, tn ? tn : "?");
-		const char *head = s.model.head_q8.w ? "q8" : ggml_type_name(s.model.output->type);
+		snprintf(desc, sizeof(desc), "%.14s %s %s", st.name, st.arch, st.weight_type);
 		int nt = MAX(pp, tg);
 		int32_t *toks = xmalloc((size_t)MAX(nt, 1) * sizeof(int32_t));
 		struct rng r;
 		rng_seed(&r, 42);
 		for (int i = 0; i < nt; i++)
-			toks[i] = (int32_t)rng_below(&r, (uint64_t)s.model.d.n_vocab);
-		float *logits = xmalloc((size_t)s.model.d.n_vocab * sizeof(float));
+			toks[i] = (int32_t)rng_below(&r, (uint64_t)s.n_vocab);
+		float *logits = xmalloc((size_t)s.n_vocab * sizeof(float));
 		double *v = xmalloc((size_t)reps * sizeof(double));
-		int th = s.fwd.nth;
+		int th = trit_session_n_threads(s.sess);
 		if (pp > 0) {
 			one_rep(&s, toks, MIN(pp, 16), 0, logits); /* warm-up */
 			for (int i = 0; i < reps; i++)
 				v[i] = one_rep(&s, toks, pp, 0, logits);
 			char test[32];
 			snprintf(test, sizeof(test), "pp%d", pp);
-			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps, 0);
+			print_row(&st, desc, th, test, v, reps, 0);
 		}
 		if (tg > 0) {
 			one_rep(&s, toks, MIN(tg, 4), 1, logits);
@@ -197,8 +165,8 @@ int cmd_bench(int argc, char **argv)
 			snprintf(test, sizeof(test), "tg%d", tg);
 			double *gbs = &gbs_of[run / nheads];
 			if (*gbs == 0)
-				*gbs = membw_read_gbs((size_t)512 << 20, th, 3, 4096);
-			print_row(&s, desc, bytes / 1048576.0, params, head, th, test, v, reps, *gbs);
+				*gbs = trit_measure_read_gbs((size_t)512 << 20, th, 3);
+			print_row(&st, desc, th, test, v, reps, *gbs);
 		}
 		free(v);
 		free(logits);

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "base/util.h"
 #include "cli/run_common.h"
-#include "runtime/chat.h"
 
 int cmd_chat_session(struct run_opts *o);
 
@@ -18,24 +18,30 @@ static void usage(FILE *f)
 	fprintf(f, "  --chat-template NAME     force a format: bitnet, llama3 or falcon3\n");
 }
 
-static enum chat_format forced_format;
-static int format_forced;
+static const char *forced_format; /* --chat-template, or NULL: the model's */
+
+/* renders a turn (NULL with err: a bad format name; dies) */
+static char *rendered(char *text, const trit_error *err)
+{
+	if (!text)
+		die("chat: %s", err->msg);
+	return text;
+}
 
 /* tokenizes text (special tokens parsed) and runs it; dies when it does not fit */
-static void feed_text(struct session *s, struct sampler *smp, const char *text, int add_bos, float *logits)
+static void feed_text(struct session *s, trit_sampler *smp, const char *text, int add_bos, float *logits)
 {
-	struct error e;
-	int32_t *ids = NULL;
-	size_t n = 0;
-	if (tokenizer_encode(s->tok, text, strlen(text), add_bos, 1, &ids, &n, &e) < 0)
-		die("%s", e.msg);
-	if (!n)
+	int n;
+	int32_t *ids = run_tokenize(s, text, strlen(text), add_bos, 1, &n);
+	if (!n) {
+		free(ids);
 		return;
-	if (s->fwd.n_past + (long)n > s->fwd.n_ctx)
-		die("chat: the conversation no longer fits in the context (%d tokens; use -c)", s->fwd.n_ctx);
-	run_prefill(s, ids, (int)n, logits, 0);
-	for (size_t i = 0; i < n; i++)
-		sampler_accept(smp, ids[i]);
+	}
+	if (trit_seq_len(s->sess, 0) + (long)n > s->n_ctx)
+		die("chat: the conversation no longer fits in the context (%d tokens; use -c)", s->n_ctx);
+	run_prefill(s, ids, n, logits, 0);
+	for (int i = 0; i < n; i++)
+		trit_sampler_accept(smp, ids[i]);
 	free(ids);
 }
 
@@ -45,16 +51,17 @@ int cmd_chat_session(struct run_opts *o)
 		die("chat: --tokens and --dump-logits are for 'trit run'");
 	struct session s;
 	session_open(&s, o, 1);
-	enum chat_format fmt = format_forced ? forced_format : chat_detect(&s.model.g);
-	struct sampler *smp = sampler_new(&o->sp, s.model.d.n_vocab);
+	trit_error err;
+	const char *fmt = forced_format ? forced_format : trit_chat_format(s.model);
+	trit_sampler *smp = trit_sampler_new(s.model, &o->sp);
 	if (o->sp.seed < 0 && o->sp.temp > 0)
-		fprintf(stderr, "trit: seed %llu\n", (unsigned long long)smp->seed);
-	float *logits = xmalloc((size_t)s.model.d.n_vocab * sizeof(float));
+		fprintf(stderr, "trit: seed %llu\n", (unsigned long long)trit_sampler_seed(smp));
+	float *logits = xmalloc((size_t)s.n_vocab * sizeof(float));
 	int tty = isatty(0);
 	if (tty)
-		fprintf(stderr, "trit: chat format %s; type a message, Ctrl-D to end\n", chat_format_name(fmt));
+		fprintf(stderr, "trit: chat format %s; type a message, Ctrl-D to end\n", fmt);
 
-	char *start = chat_render_start(fmt, o->sys);
+	char *start = rendered(trit_chat_start(s.model, fmt, o->sys, &err), &err);
 	int first = 1;
 	char *line = NULL;
 	size_t cap = 0;
@@ -69,16 +76,16 @@ int cmd_chat_session(struct run_opts *o)
 		if (!len)
 			continue;
 		if (first) {
-			feed_text(&s, smp, start, tokenizer_add_bos(s.tok), logits);
+			feed_text(&s, smp, start, 1, logits);
 			first = 0;
 		}
-		char *turn = chat_render_user(fmt, line);
+		char *turn = rendered(trit_chat_user(s.model, fmt, line, &err), &err);
 		feed_text(&s, smp, turn, 0, logits);
 		free(turn);
 		run_generate(&s, smp, logits, o->n_predict, 0, 1, stdout);
 		printf("\n");
 		fflush(stdout);
-		char *after = chat_render_after_reply(fmt);
+		char *after = rendered(trit_chat_after_reply(s.model, fmt, &err), &err);
 		feed_text(&s, smp, after, 0, logits);
 		free(after);
 	}
@@ -87,7 +94,7 @@ int cmd_chat_session(struct run_opts *o)
 	if (!o->no_perf)
 		run_print_perf(&s);
 	free(logits);
-	sampler_free(smp);
+	trit_sampler_free(smp);
 	session_close(&s);
 	return 0;
 }
@@ -102,10 +109,10 @@ int cmd_chat(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(argv[i], "--chat-template")) {
-			if (i + 1 >= argc || chat_format_parse(argv[i + 1], &forced_format) < 0)
+			if (i + 1 >= argc || (strcmp(argv[i + 1], "bitnet") && strcmp(argv[i + 1], "llama3") &&
+			                      strcmp(argv[i + 1], "falcon3")))
 				die("chat: --chat-template needs one of bitnet, llama3, falcon3");
-			format_forced = 1;
-			i++;
+			forced_format = argv[++i];
 			continue;
 		}
 		if (!run_opts_parse_one(&o, argc, argv, &i))

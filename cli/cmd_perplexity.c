@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "cli/cli.h"
 #include "cli/run_common.h"
 
@@ -41,25 +42,22 @@ int cmd_perplexity(int argc, char **argv)
 	struct session s;
 	int user_ctx = o.n_ctx;
 	session_open(&s, &o, 1);
-	int n_ctx = user_ctx > 0 ? user_ctx : MIN(512, s.model.d.n_ctx);
-	if (n_ctx > s.fwd.n_ctx)
-		die("perplexity: -c %d is larger than the context allocated (%d)", n_ctx, s.fwd.n_ctx);
+	int n_ctx = user_ctx > 0 ? user_ctx : MIN(512, trit_model_n_ctx_train(s.model));
+	if (n_ctx > s.n_ctx)
+		die("perplexity: -c %d is larger than the context allocated (%d)", n_ctx, s.n_ctx);
 	if (n_ctx < 4)
 		die("perplexity: the context must be at least 4 tokens");
-	struct error e;
-	int32_t *ids = NULL;
-	size_t n = 0;
-	if (tokenizer_encode(s.tok, text, tlen, 0, 0, &ids, &n, &e) < 0)
-		die("%s", e.msg);
-	int n_chunk = (int)(n / (size_t)n_ctx);
+	int n;
+	int32_t *ids = run_tokenize(&s, text, tlen, 0, 0, &n);
+	int n_chunk = n / n_ctx;
 	if (n_chunk < 1)
-		die("perplexity: the text has %zu tokens; a context of %d needs at least %d (use a smaller -c)", n, n_ctx,
+		die("perplexity: the text has %d tokens; a context of %d needs at least %d (use a smaller -c)", n, n_ctx,
 		    n_ctx);
-	int64_t V = s.model.d.n_vocab;
-	int tile = s.model.tile;
+	int64_t V = s.n_vocab;
+	int tile = o.tile;
 	float *logits = xmalloc((size_t)tile * (size_t)V * sizeof(float));
 	int32_t *chunk = xmalloc((size_t)n_ctx * sizeof(int32_t));
-	int bos = tokenizer_add_bos(s.tok) ? tokenizer_bos(s.tok) : -1;
+	int bos = trit_token_add_bos(s.model) ? trit_token_bos(s.model) : -1;
 	int first = n_ctx / 2;
 	double nll = 0, nll2 = 0;
 	long count = 0;
@@ -68,7 +66,7 @@ int cmd_perplexity(int argc, char **argv)
 		memcpy(chunk, ids + (size_t)c * (size_t)n_ctx, (size_t)n_ctx * sizeof(int32_t));
 		if (bos >= 0)
 			chunk[0] = bos;
-		forward_reset(&s.fwd);
+		trit_kv_clear(s.sess, -1);
 		for (int t0 = 0; t0 < n_ctx; t0 += tile) {
 			int nt = MIN(tile, n_ctx - t0);
 			int want = t0 + nt > first;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "cli/cli.h"
 #include "cli/run_common.h"
 
@@ -45,27 +46,23 @@ int cmd_run(int argc, char **argv)
 
 	struct session s;
 	session_open(&s, &o, !o.tokens);
-	int64_t V = s.model.d.n_vocab;
+	int64_t V = s.n_vocab;
 
 	int32_t *ids = NULL;
 	int n = 0;
 	if (o.tokens) {
 		ids = run_parse_tokens(o.tokens, &n);
 	} else {
-		struct error e;
-		size_t nn = 0;
-		if (tokenizer_encode(s.tok, prompt, plen, tokenizer_add_bos(s.tok), 1, &ids, &nn, &e) < 0)
-			die("%s", e.msg);
-		n = (int)nn;
+		ids = run_tokenize(&s, prompt, plen, 1, 1, &n);
 		if (n == 0)
 			die("run: the prompt is empty");
 	}
-	if (n > s.fwd.n_ctx)
-		die("run: the prompt has %d tokens, more than the context size %d (use -c)", n, s.fwd.n_ctx);
+	if (n > s.n_ctx)
+		die("run: the prompt has %d tokens, more than the context size %d (use -c)", n, s.n_ctx);
 
-	struct sampler *smp = sampler_new(&o.sp, (int)V);
+	trit_sampler *smp = trit_sampler_new(s.model, &o.sp);
 	if (o.sp.seed < 0 && o.n_predict != 0 && o.sp.temp > 0)
-		fprintf(stderr, "trit: seed %llu\n", (unsigned long long)smp->seed);
+		fprintf(stderr, "trit: seed %llu\n", (unsigned long long)trit_sampler_seed(smp));
 	float *logits = xmalloc((size_t)(o.dump_logits ? n : 1) * (size_t)V * sizeof(float));
 	if (prompt && !o.no_display_prompt) {
 		fwrite(prompt, 1, plen, stdout);
@@ -75,9 +72,9 @@ int cmd_run(int argc, char **argv)
 	if (o.dump_logits)
 		dump_logits(o.dump_logits, logits, (size_t)n * (size_t)V);
 	for (int i = 0; i < n; i++)
-		sampler_accept(smp, ids[i]);
+		trit_sampler_accept(smp, ids[i]);
 	if (o.n_predict != 0) {
-		if (!s.tok)
+		if (!trit_model_has_tokenizer(s.model))
 			die("run: this model has no usable tokenizer, so it cannot print generated text");
 		if (o.dump_logits) /* the logits of the last position */
 			memmove(logits, logits + (size_t)(n - 1) * (size_t)V, (size_t)V * sizeof(float));
@@ -90,7 +87,7 @@ int cmd_run(int argc, char **argv)
 	free(logits);
 	free(ids);
 	free(prompt);
-	sampler_free(smp);
+	trit_sampler_free(smp);
 	session_close(&s);
 	return 0;
 }

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/paths.h"
+#include "base/util.h"
 #include "cli/run_common.h"
 
 void run_opts_default(struct run_opts *o)
@@ -15,8 +15,13 @@ void run_opts_default(struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->n_predict = -1;
 	o->tile = 64;
-	o->kernel = KC_AUTO;
-	sampler_params_default(&o->sp);
+	o->kernel = "auto";
+	trit_sampler_params_default(&o->sp);
+}
+
+static int is_kernel_kind(const char *s)
+{
+	return !strcmp(s, "auto") || !strcmp(s, "i2s") || !strcmp(s, "tl1") || !strcmp(s, "tl2") || !strcmp(s, "ref");
 }
 
 static int is_one_of(const char *a, const char **names)
@@ -94,8 +99,9 @@ int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i)
 		o->sp.repeat_last_n = (int)parse_long(a, need_value(argc, argv, i), -1, 1 << 24);
 	else if (IS("--kernel")) {
 		const char *v = need_value(argc, argv, i);
-		if (kernel_choice_parse(v, &o->kernel) < 0)
+		if (!is_kernel_kind(v))
 			die("option '--kernel': unknown kind '%s' (expected auto, i2s, tl1, tl2 or ref)", v);
+		o->kernel = v;
 	} else if (IS("--lm-head")) {
 		const char *v = need_value(argc, argv, i);
 		if (lm_head_parse(v, &o->lm_head_q8) < 0)
@@ -162,19 +168,37 @@ static int file_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static void log_stderr(void *user, int level, const char *msg)
+{
+	(void)user;
+	fprintf(stderr, level <= TRIT_LOG_WARN ? "trit: warning: %s\n" : "trit: %s\n", msg);
+}
+
+trit_ctx *cli_ctx(void)
+{
+	trit_ctx_options co;
+	trit_ctx_options_from_env(&co);
+	co.log = log_stderr;
+	trit_error err;
+	trit_ctx *c = trit_ctx_init(&co, &err);
+	if (!c)
+		die("%s", err.msg);
+	return c;
+}
+
 /* the description of the demo model (the same shape as models/tiny.trit) */
 static const char demo_desc[] = "model demo\narch bitnet-b1.58\ntokenizer gpt2\nvocab 512\nembd 256\nffn 768\n"
                                 "layers 2\nheads 4\nkv_heads 2\nctx 256\nrope_theta 500000\nrms_eps 1e-05\n"
                                 "tied true\nsub_norms true\nact relu2\n";
 
 /* writes the demo model by running this program's own 'mkmodel' on demo_desc */
-static void make_demo(const char *path)
+static void make_demo(const char *dir, const char *path)
 {
 	struct error e;
-	if (mkdir_p(trit_cache_dir(), &e) < 0)
+	if (mkdir_p(dir, &e) < 0)
 		die("cannot create the cache directory: %s", e.msg);
 	char desc[4300];
-	snprintf(desc, sizeof(desc), "%s/demo.trit", trit_cache_dir());
+	snprintf(desc, sizeof(desc), "%s/demo.trit", dir);
 	if (write_file_atomic(desc, demo_desc, sizeof(demo_desc) - 1, &e) < 0)
 		die("%s", e.msg);
 	fprintf(stderr, "trit: no model given (-m or $TRIT_MODEL): creating a tiny random demo model in %s\n", path);
@@ -193,51 +217,70 @@ static void make_demo(const char *path)
 		die("could not create the demo model with 'trit mkmodel %s -o %s'; pass -m FILE", desc, path);
 }
 
-const char *run_model_path(const struct run_opts *o)
+const char *run_model_path(const struct run_opts *o, trit_ctx *c)
 {
 	if (o->model)
 		return o->model;
 	const char *env = getenv("TRIT_MODEL");
 	if (env && *env)
 		return env;
+	const char *dir = trit_ctx_cache_dir(c);
+	if (!*dir)
+		die("no model given: pass -m FILE");
 	static char path[4200];
-	snprintf(path, sizeof(path), "%s/demo.gguf", trit_cache_dir());
+	snprintf(path, sizeof(path), "%s/demo.gguf", dir);
 	if (!file_exists(path))
-		make_demo(path);
+		make_demo(dir, path);
 	else
 		fprintf(stderr, "trit: no model given (-m or $TRIT_MODEL): using the tiny random demo model %s\n", path);
 	return path;
 }
 
+static void progress_tty(void *user, int done, int total)
+{
+	(void)user;
+	if (total <= 4)
+		return;
+	fprintf(stderr, done < total ? "\rtrit: loading layer %d/%d" : "\r\033[K", done, total);
+}
+
 void session_open(struct session *s, const struct run_opts *o, int need_tok)
 {
 	memset(s, 0, sizeof(*s));
-	const char *path = run_model_path(o);
-	struct model_options mo;
-	model_options_default(&mo);
+	s->ctx = cli_ctx();
+	const char *path = run_model_path(o, s->ctx);
+	trit_model_options mo;
+	trit_model_options_default(&mo);
 	mo.kernel = o->kernel;
-	mo.tile = o->tile;
+	mo.ubatch = o->tile;
 	mo.lm_head_q8 = o->lm_head_q8;
-	struct error e;
+	if (isatty(2))
+		mo.progress = progress_tty;
+	trit_error err;
 	double t0 = now_seconds();
-	if (access(path, R_OK) != 0)
-		die("cannot open model '%s': %s", path, strerror(errno));
-	if (model_load(&s->model, path, &mo, &e) < 0)
-		die("%s", e.msg);
-	s->tok = tokenizer_load(&s->model.g, &e);
-	if (!s->tok && need_tok)
-		die("%s: %s", path, e.msg);
-	int n_ctx = o->n_ctx > 0 ? o->n_ctx : s->model.d.n_ctx;
-	if (forward_init(&s->fwd, &s->model, n_ctx, o->threads, o->kv_f32, &e) < 0)
-		die("%s", e.msg);
+	if (!(s->model = trit_model_load(s->ctx, path, &mo, &err)))
+		die("%s", err.msg);
+	if (need_tok && !trit_model_has_tokenizer(s->model)) {
+		trit_tokenize(s->model, "", 0, 0, 0, NULL, 0, &err); /* for the reason */
+		die("%s: %s", path, err.msg);
+	}
+	trit_session_options so;
+	trit_session_options_default(&so);
+	so.n_ctx = o->n_ctx;
+	so.n_threads = o->threads;
+	so.kv_f32 = o->kv_f32;
+	if (!(s->sess = trit_session_new(s->model, &so, &err)))
+		die("%s", err.msg);
+	s->n_vocab = trit_model_n_vocab(s->model);
+	s->n_ctx = trit_session_n_ctx(s->sess);
 	s->load_seconds = now_seconds() - t0;
 }
 
 void session_close(struct session *s)
 {
-	forward_free(&s->fwd);
-	tokenizer_free(s->tok);
-	model_free(&s->model);
+	trit_session_free(s->sess);
+	trit_model_free(s->model);
+	trit_ctx_finish(s->ctx);
 }
 
 char *run_read_prompt(const struct run_opts *o, size_t *len)
@@ -278,67 +321,94 @@ int32_t *run_parse_tokens(const char *list, int *n)
 	return ids;
 }
 
-int run_generate(struct session *s, struct sampler *smp, float *logits, int n_predict, int ignore_eos, int feed_eog,
+int32_t *run_tokenize(const struct session *s, const char *text, size_t len, int add_bos, int parse_special, int *n)
+{
+	trit_error err;
+	int cap = (int)MIN(len + 8, (size_t)1 << 30);
+	int32_t *ids = xmalloc((size_t)cap * sizeof(int32_t));
+	int got = trit_tokenize(s->model, text, len, add_bos, parse_special, ids, cap, &err);
+	if (got > cap) { /* cannot happen for the tokenizers trit has (at most one token per byte, plus BOS) */
+		ids = xrealloc(ids, (size_t)got * sizeof(int32_t));
+		got = trit_tokenize(s->model, text, len, add_bos, parse_special, ids, got, &err);
+	}
+	if (got < 0)
+		die("%s", err.msg);
+	*n = got;
+	return ids;
+}
+
+/* runs n tokens of sequence 0; dies on error */
+static void decode_or_die(struct session *s, const int32_t *ids, int n, float *logits, int all)
+{
+	int8_t *want = NULL;
+	if (all && logits) {
+		want = xmalloc((size_t)n);
+		memset(want, 1, (size_t)n);
+	}
+	trit_batch b = {.n = n, .tokens = ids, .logits = want};
+	trit_error err;
+	int rc = trit_decode(s->sess, &b, logits, &err);
+	free(want);
+	if (rc < 0)
+		die("%s", err.msg);
+}
+
+int run_generate(struct session *s, trit_sampler *smp, float *logits, int n_predict, int ignore_eos, int feed_eog,
                  FILE *out)
 {
-	struct tok_decoder *dec = tok_decoder_new(s->tok, 0);
-	struct error e;
+	trit_detok *dec = trit_detok_new(s->model);
 	int n = 0;
 	double t0 = now_seconds();
 	while (n_predict < 0 || n < n_predict) {
-		if (s->fwd.n_past >= s->fwd.n_ctx) {
+		if (trit_seq_len(s->sess, 0) >= s->n_ctx) {
 			fflush(out);
-			fprintf(stderr, "\ntrit: the context is full (%d tokens); stopping\n", s->fwd.n_ctx);
+			fprintf(stderr, "\ntrit: the context is full (%d tokens); stopping\n", s->n_ctx);
 			break;
 		}
-		int32_t id = sampler_sample(smp, logits);
-		int eog = tokenizer_is_eog(s->tok, id);
+		int32_t id = trit_sampler_sample(smp, logits);
+		int eog = trit_token_is_eog(s->model, id);
 		if (eog && !ignore_eos) {
-			if (feed_eog && forward_tokens(&s->fwd, &id, 1, logits, 0, &e) < 0)
-				die("%s", e.msg);
+			if (feed_eog)
+				decode_or_die(s, &id, 1, logits, 0);
 			break;
 		}
-		sampler_accept(smp, id);
+		trit_sampler_accept(smp, id);
 		size_t len;
-		const char *piece = tok_decoder_push(dec, id, &len);
+		const char *piece = trit_detok_push(dec, id, &len);
 		if (len)
 			fwrite(piece, 1, len, out);
 		fflush(out);
 		n++;
-		if (forward_tokens(&s->fwd, &id, 1, logits, 0, &e) < 0)
-			die("%s", e.msg);
+		decode_or_die(s, &id, 1, logits, 0);
 	}
 	size_t len;
-	const char *rest = tok_decoder_flush(dec, &len);
+	const char *rest = trit_detok_flush(dec, &len);
 	if (len)
 		fwrite(rest, 1, len, out);
 	fflush(out);
-	tok_decoder_free(dec);
-	s->fwd.t_gen += now_seconds() - t0;
-	s->fwd.n_gen += n;
+	trit_detok_free(dec);
+	s->t_gen += now_seconds() - t0;
+	s->n_gen += n;
 	return n;
 }
 
 void run_print_perf(const struct session *s)
 {
-	const struct forward *f = &s->fwd;
 	fprintf(stderr, "\ntrit: load time %.2f s\n", s->load_seconds);
-	if (f->n_prompt)
-		fprintf(stderr, "trit: prompt     %ld tokens in %.3f s = %.2f tokens/s\n", f->n_prompt, f->t_prompt,
-		        f->t_prompt > 0 ? (double)f->n_prompt / f->t_prompt : 0.0);
-	if (f->n_gen)
-		fprintf(stderr, "trit: generation %ld tokens in %.3f s = %.2f tokens/s\n", f->n_gen, f->t_gen,
-		        f->t_gen > 0 ? (double)f->n_gen / f->t_gen : 0.0);
+	if (s->n_prompt)
+		fprintf(stderr, "trit: prompt     %ld tokens in %.3f s = %.2f tokens/s\n", s->n_prompt, s->t_prompt,
+		        s->t_prompt > 0 ? (double)s->n_prompt / s->t_prompt : 0.0);
+	if (s->n_gen)
+		fprintf(stderr, "trit: generation %ld tokens in %.3f s = %.2f tokens/s\n", s->n_gen, s->t_gen,
+		        s->t_gen > 0 ? (double)s->n_gen / s->t_gen : 0.0);
 }
 
 void run_prefill(struct session *s, const int32_t *ids, int n, float *logits, int all)
 {
-	struct error e;
 	double t0 = now_seconds();
-	if (forward_tokens(&s->fwd, ids, n, logits, all, &e) < 0)
-		die("%s", e.msg);
-	s->fwd.t_prompt += now_seconds() - t0;
-	s->fwd.n_prompt += n;
+	decode_or_die(s, ids, n, logits, all);
+	s->t_prompt += now_seconds() - t0;
+	s->n_prompt += n;
 }
 
 int run_opts_parse_all(struct run_opts *o, int argc, char **argv, const char *cmd, void (*usage)(FILE *))

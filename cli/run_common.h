@@ -1,13 +1,12 @@
 /* run_common.h: what `trit run`, `chat`, `perplexity` and `bench` share: llama.cpp-style option
  * parsing, finding the model (-m, $TRIT_MODEL, or the demo model in the cache directory), and
- * opening model + tokenizer + forward state together. */
+ * opening a context, model and session together through include/trit.h. */
 #ifndef TRIT_RUN_COMMON_H
 #define TRIT_RUN_COMMON_H
 
-#include "runtime/forward.h"
-#include "runtime/model.h"
-#include "runtime/sampler.h"
-#include "tok/tokenizer.h"
+#include <stdio.h>
+
+#include "include/trit.h"
 
 struct run_opts {
 	const char *model;
@@ -22,16 +21,19 @@ struct run_opts {
 	int tile;                /* --ubatch: tokens per GEMM call */
 	int no_perf, cnv, kv_f32, no_display_prompt, ignore_eos;
 	int lm_head_q8;          /* --lm-head q8 */
-	enum kernel_choice kernel;
-	struct sampler_params sp;
+	const char *kernel;      /* --kernel */
+	trit_sampler_params sp;
 };
 
-/* the session every generating command works on */
+/* the context, model and session every generating command works on, with its timings */
 struct session {
-	struct model model;
-	struct tokenizer *tok; /* NULL only when the caller allowed it */
-	struct forward fwd;
+	trit_ctx *ctx;
+	trit_model *model;
+	trit_session *sess;
+	int n_vocab, n_ctx;
 	double load_seconds;
+	double t_prompt, t_gen;
+	long n_prompt, n_gen;
 };
 
 /* llama.cpp defaults */
@@ -46,9 +48,11 @@ int run_opts_parse_all(struct run_opts *o, int argc, char **argv, const char *cm
 int lm_head_parse(const char *s, int *q8);
 /* the help text of the shared options */
 void run_opts_help(FILE *f);
-/* the model path: -m, else $TRIT_MODEL, else the demo model (created on first use, with a note) */
-const char *run_model_path(const struct run_opts *o);
-/* loads the model, tokenizer (need_tok: required) and forward state; dies with one line on error */
+/* the context of the CLI: options from the environment, messages on stderr; dies on error */
+trit_ctx *cli_ctx(void);
+/* the model path: -m, else $TRIT_MODEL, else the demo model in c's cache (created on first use, with a note) */
+const char *run_model_path(const struct run_opts *o, trit_ctx *c);
+/* opens the context, model (need_tok: its tokenizer is required) and a session; dies with one line on error */
 void session_open(struct session *s, const struct run_opts *o, int need_tok);
 /* frees it */
 void session_close(struct session *s);
@@ -56,13 +60,16 @@ void session_close(struct session *s);
 char *run_read_prompt(const struct run_opts *o, size_t *len);
 /* parses "1,2,3" into malloc'd ids; dies on a malformed list */
 int32_t *run_parse_tokens(const char *list, int *n);
+/* tokenizes text into malloc'd ids (*n of them); dies on error */
+int32_t *run_tokenize(const struct session *s, const char *text, size_t len, int add_bos, int parse_special, int *n);
 
 /* samples and streams up to n_predict tokens (-1: no limit) starting from logits[n_vocab] of the
  * last fed token; stops at end of generation (feeding the EOG token into the cache when feed_eog)
  * or a full context; returns the number of tokens generated */
-int run_generate(struct session *s, struct sampler *smp, float *logits, int n_predict, int ignore_eos, int feed_eog,
+int run_generate(struct session *s, trit_sampler *smp, float *logits, int n_predict, int ignore_eos, int feed_eog,
                  FILE *out);
-/* runs tokens through the model (batched), timing them as prompt; dies on error */
+/* runs tokens through the model (batched), timing them as prompt; logits of every token when all,
+ * else of the last one (logits NULL: none); dies on error */
 void run_prefill(struct session *s, const int32_t *ids, int n, float *logits, int all);
 /* load time, prompt and generation tokens/s on stderr */
 void run_print_perf(const struct session *s);

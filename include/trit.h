@@ -102,6 +102,23 @@ void trit_model_describe_kernels(const trit_model *m, char *buf, size_t len);
 /* 1 when the file holds a usable tokenizer (the text functions below need one) */
 int trit_model_has_tokenizer(const trit_model *m);
 
+/* what a model is and what a token costs, for reports like `trit bench` */
+typedef struct trit_model_stats {
+	char name[64];          /* general.name */
+	char arch[32];
+	char weight_type[16];   /* the file's type of the BitLinear weights ("I2_S", "TQ2_0", ...) */
+	char output_type[16];   /* the output layer as it runs: the file's type, or "q8" */
+	double file_bytes;      /* the tensors' bytes in the file */
+	double params;          /* their element count */
+	double decode_bytes;    /* bytes one decoded token reads: every packed matrix and the output layer once */
+	char gemv_kernel[64];   /* "i2s/avx512vnni" (decode), "-ref" appended for reference code */
+	char gemm_kernel[64];   /* the prefill GEMM */
+} trit_model_stats;
+
+void trit_model_get_stats(const trit_model *m, trit_model_stats *out);
+/* the read bandwidth of this machine in GB/s with n threads (streaming bytes of memory reps times) */
+double trit_measure_read_gbs(size_t bytes, int threads, int reps);
+
 /* ---- tokens and text ---- */
 
 /* tokenizes len bytes of text into out (at most cap ids); add_bos: prepend BOS when the model wants
@@ -117,6 +134,8 @@ char *trit_detokenize(const trit_model *m, const int32_t *ids, size_t n, int spe
 /* BOS and EOS ids, -1 when the vocabulary has none */
 int32_t trit_token_bos(const trit_model *m);
 int32_t trit_token_eos(const trit_model *m);
+/* 1 when the model wants BOS before a text (what add_bos of trit_tokenize follows) */
+int trit_token_add_bos(const trit_model *m);
 /* 1 when id ends generation (EOS, EOT, <|eot_id|>, ...) */
 int trit_token_is_eog(const trit_model *m, int32_t id);
 
