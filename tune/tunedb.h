@@ -1,4 +1,6 @@
-/* tunedb.h: the tuning records `trit tune` writes and the runtime reads. No LLVM here.
+/* tunedb.h: the tuning records `trit tune` writes and the runtime reads. No LLVM here. Implemented
+ * by records_key.c (names), records_json.c (one record as JSON), records_log.c (records.jsonl),
+ * records_policy.c (what counts and what wins), records_best.c (best.tsv) and records_lookup.c.
  *
  * trit_cache_dir()/tune/records.jsonl is an append-only log, one JSON object per line and per
  * measurement:
@@ -9,7 +11,7 @@
  *    "date":"2025-01-01T12:00:00Z"}
  * The key names the shape only (every kind competes for it) plus the CPU signature (a hash of
  * the model name and the feature string). l2 and dram are seconds per whole-matrix call measured
- * by bench/kmeasure.h on one thread (the L2 reps in "times", the DRAM windows in "dram_times");
+ * by tune/kmeasure.h on one thread (the L2 reps in "times", the DRAM windows in "dram_times");
  * time is their tune_score. A duel record (vs set) was timed in turns with the default spec in one
  * process, and carries the default's figures of that duel. trit_cache_dir()/tune/best.tsv is
  * derived from the log, for this CPU and TUNE_METHOD only: per key the default spec
@@ -66,6 +68,8 @@ struct tune_best {
 	struct kernel_spec against; /* the default spec it was judged against (tune_default_spec then) */
 };
 
+/* ---- records_key.c ---- */
+
 /* "m=..,k=..,n=.." */
 void tune_shape_key(int32_t m, int32_t k, int32_t n, char *buf, size_t len);
 /* the shape key plus ";cpu=" and the signature of cpu/features */
@@ -82,15 +86,25 @@ void tune_record_stamp(struct tune_record *r, const char *llvm_version);
 
 /* the directory of the records: trit_cache_dir()/tune (a static buffer) */
 const char *tunedb_dir(void);
+/* parses "m=..,k=..,n=.." (the start of a key); -1 when malformed */
+int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
+
+/* ---- records_json.c ---- */
+
 /* writes r as one JSON line (with '\n') into buf; -1 when it does not fit */
 int tune_record_format(const struct tune_record *r, char *buf, size_t len);
 /* parses one JSON line; -1 with a message when it is not a complete record */
 int tune_record_parse(const char *line, struct tune_record *r, struct error *e);
+
+/* ---- records_log.c ---- */
+
 /* appends r to the log at path (creating it and its directory) with one write() */
 int tunedb_append(const char *path, const struct tune_record *r, struct error *e);
 /* reads every record of the log; unreadable lines are skipped with one warning for the file.
  * A missing file is 0 records. Returns the count (*out malloc'd, may be NULL) or -1. */
 int tunedb_read(const char *path, struct tune_record **out, struct error *e);
+
+/* ---- records_policy.c ---- */
 
 /* the figure candidates are ranked by, seconds: the decode GEMV (n = 1) streams its weights from
  * DRAM in real use, so 0.8 dram + 0.2 l2; the prefill GEMM is compute-bound: 0.8 l2 + 0.2 dram */
@@ -102,8 +116,6 @@ int tune_beats_default(int32_t n, double l2, double dram, double dl2, double ddr
  * amx GEMM, else the first of i2s, tl2, tl1 that holds the shape at this CPU's best ISA; tiles
  * from spec_default; -1 when no kind holds it */
 int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s);
-/* parses "m=..,k=..,n=.." (the start of a key); -1 when malformed */
-int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
 /* per key, among the error-free TUNE_METHOD records of this cpu/features: the default spec
  * (tune_default_spec) unless a candidate won every duel it had against that default spec
  * (tune_beats_default of its figures against the default's in the same duel); then the winner
@@ -113,6 +125,12 @@ int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n);
  * was judged against it. Returns the count (*out malloc'd, sorted by n, then m, then k) */
 int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
                        struct tune_best **out);
+/* whether row b was judged against the spec tune_default_spec gives today (a newer trit may have
+ * changed the default: then the row proves nothing against it) */
+int tune_judged_against_today(const struct tune_best *b);
+
+/* ---- records_best.c ---- */
+
 /* writes best.tsv (atomically) */
 int tunedb_write_best(const char *path, const struct tune_best *b, int n, struct error *e);
 /* reads best.tsv, keeping the rows of this cpu/features (rows of the older 4-column format are
@@ -121,6 +139,8 @@ int tunedb_read_best(const char *path, const char *cpu, const char *features, st
                      struct error *e);
 /* records.jsonl → best.tsv for this host; returns the number of keys or -1 */
 int tunedb_rebuild(struct error *e);
+
+/* ---- records_lookup.c ---- */
 
 /* 0 and the tuned spec for this shape on this CPU, -1 when there is none or it was judged against
  * another default spec than today's tune_default_spec (see the top comment) */
