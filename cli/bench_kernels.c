@@ -503,6 +503,8 @@ static void bench_kind_tiers(struct jit *j, struct rng *rg, int nshapes, const i
 int bench_kernels_main(int argc, char **argv)
 {
 	int reps = 20, quick = 0;
+	const char *no_tune_env = getenv("TRIT_NO_TUNE");
+	int no_tune = no_tune_env && *no_tune_env && strcmp(no_tune_env, "0");
 	const char *csv = NULL, *plot = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--kernels"))
@@ -594,7 +596,7 @@ int bench_kernels_main(int argc, char **argv)
 					res[kk * R_COUNT + r].sec = -1;
 					res[kk * R_COUNT + r].spec[0] = 0;
 				}
-			have[K_TUNED] = tunedb_lookup(m, k, n, &specs[K_TUNED]) == 0;
+			have[K_TUNED] = !no_tune && tunedb_lookup(m, k, n, &specs[K_TUNED]) == 0;
 			if (!have[K_TUNED])
 				for (int r = 0; r < R_COUNT; r++)
 					snprintf(results[si][ni][K_TUNED][r].status, sizeof(results[0][0][0][0].status), "not tuned");

@@ -43,8 +43,10 @@ static void info_kernels_and_cache(FILE *out, const struct model_desc *m)
 	struct kernel_provider kp;
 	struct error e;
 	struct runtime_ctx rc; /* until `trit info` moves behind include/trit.h */
+	const char *no_tune = getenv("TRIT_NO_TUNE");
 	struct ctx_config cfg = {.cache_dir = trit_cache_dir(), .cpu_disable = getenv("TRIT_CPU_DISABLE"),
-	                         .no_jit = getenv("TRIT_NO_JIT") != NULL, .no_tune = getenv("TRIT_NO_TUNE") != NULL};
+	                         .no_jit = getenv("TRIT_NO_JIT") != NULL,
+	                         .no_tune = no_tune && *no_tune && strcmp(no_tune, "0")};
 	rctx_init(&rc, &cfg, &e);
 	kprov_init_plan(&kp, KC_AUTO, rctx_kernel_env(&rc));
 	const char *code = kp.jit ? "JIT-compiled (LLVM), cached on disk" :
@@ -96,9 +98,9 @@ static void info_kernels_and_cache(FILE *out, const struct model_desc *m)
 	else
 		fprintf(out, "cache:        %s: %d kernel object%s (not used without the JIT)\n", dir, objects,
 		        objects == 1 ? "" : "s");
-	int tuned = tunedb_count();
+	int tuned = cfg.no_tune ? 0 : tunedb_count();
 	fprintf(out, "tuned shapes: %d for this CPU in %s%s\n", tuned, tunedb_dir(),
-	        getenv("TRIT_NO_TUNE") ? " (ignored: TRIT_NO_TUNE is set)" : tuned ? "" : " (run 'trit tune MODEL')");
+	        cfg.no_tune ? " (ignored: TRIT_NO_TUNE is set)" : tuned ? "" : " (run 'trit tune MODEL')");
 	rctx_finish(&rc);
 }
 

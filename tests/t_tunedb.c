@@ -325,7 +325,6 @@ TEST(lookup_uses_best_tsv_of_this_cpu)
 	char dir[512];
 	snprintf(dir, sizeof dir, "%s/cache", test_tmpdir());
 	setenv("TRIT_CACHE_DIR", dir, 1);
-	unsetenv("TRIT_NO_TUNE");
 	tunedb_reset();
 	struct kernel_spec s;
 	CHECK(tunedb_lookup(256, 256, 1, &s) < 0); /* nothing tuned yet */
@@ -365,9 +364,5 @@ TEST(lookup_uses_best_tsv_of_this_cpu)
 		}
 		free(text);
 	}
-	setenv("TRIT_NO_TUNE", "1", 1);
-	tunedb_reset();
-	CHECK(tunedb_lookup(256, 256, 1, &s) < 0);
-	unsetenv("TRIT_NO_TUNE");
 	tunedb_reset();
 }

@@ -20,9 +20,6 @@ static void lookup_load(void)
 		return;
 	lookup_loaded = 1;
 	lookup_n = 0;
-	const char *off = getenv("TRIT_NO_TUNE");
-	if (off && *off && strcmp(off, "0"))
-		return;
 	char path[4300];
 	struct error e;
 	snprintf(path, sizeof path, "%s/best.tsv", tunedb_dir());

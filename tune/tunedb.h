@@ -19,11 +19,12 @@
  *
  * How the runtime uses it (runtime/kernels.c, before spec_default):
  *     struct kernel_spec s;
- *     if (tunedb_lookup(m, k, n, &s) == 0)   // n = 1 for the GEMV, the prefill tile for the GEMM
+ *     if (!no_tune && tunedb_lookup(m, k, n, &s) == 0)   // n = 1 for the GEMV, the prefill tile for the GEMM
  *             ... use s (legal, its ISA available here; its kind may be any of i2s/tl1/tl2);
  *     else
  *             ... spec_default(...) as before (the cache-size heuristic).
- * The first call reads best.tsv once (thread-safe); TRIT_NO_TUNE=1 makes every lookup miss. */
+ * The first call reads best.tsv once (thread-safe). Turning tuning off (TRIT_NO_TUNE) is the
+ * caller's business: it then does not look up. */
 #ifndef TRIT_TUNEDB_H
 #define TRIT_TUNEDB_H
 
