@@ -11,14 +11,6 @@
 #include "tune/tunedb.h"
 #include "tests/test.h"
 
-static int same(const struct kernel_spec *a, const struct kernel_spec *b)
-{
-	char x[256], y[256];
-	spec_format(a, x, sizeof x);
-	spec_format(b, y, sizeof y);
-	return !strcmp(x, y);
-}
-
 TEST(seeds_start_with_the_default)
 {
 	static const int32_t shapes[][3] = {{2560, 2560, 1}, {640, 2560, 64}, {256, 256, 1}, {13824, 2560, 1}};
@@ -30,22 +22,22 @@ TEST(seeds_start_with_the_default)
 		struct kernel_spec seeds[64], d;
 		int n = tune_seed_candidates(shapes[i][0], shapes[i][1], shapes[i][2], kinds, KIND_COUNT, c, seeds, 64);
 		CHECK(tune_default_spec(shapes[i][0], shapes[i][1], shapes[i][2], &d) == 0);
-		CHECKF(n > 1 && same(&seeds[0], &d), "shape %d: %d seeds", (int)i, n);
+		CHECKF(n > 1 && tune_same_spec(&seeds[0], &d), "shape %d: %d seeds", (int)i, n);
 		int prefetch_variants = 0;
 		for (int j = 0; j < n; j++) {
 			CHECK(spec_legal(&seeds[j], NULL) == 0 && isa_available(seeds[j].isa, c));
 			CHECK(seeds[j].threads == d.threads);
 			for (int k = 0; k < j; k++)
-				CHECK(!same(&seeds[j], &seeds[k]));
+				CHECK(!tune_same_spec(&seeds[j], &seeds[k]));
 			struct kernel_spec p = seeds[j];
 			p.prefetch = d.prefetch;
-			prefetch_variants += j > 0 && same(&p, &d);
+			prefetch_variants += j > 0 && tune_same_spec(&p, &d);
 		}
 		CHECKF(prefetch_variants >= 2, "shape %d: %d prefetch variants", (int)i, prefetch_variants);
 		/* without the default's kind, the default still comes first (the yardstick), then that kind */
 		enum kernel_kind other = d.kind == KIND_TL1 ? KIND_TL2 : KIND_TL1;
 		n = tune_seed_candidates(shapes[i][0], shapes[i][1], shapes[i][2], &other, 1, c, seeds, 64);
-		CHECK(n >= 1 && same(&seeds[0], &d));
+		CHECK(n >= 1 && tune_same_spec(&seeds[0], &d));
 		for (int j = 1; j < n; j++)
 			CHECK(seeds[j].kind == other);
 	}
@@ -60,7 +52,7 @@ TEST(neighbours_are_legal_and_keep_threads)
 	CHECK(n > 5);
 	int32_t cores = c->physical_cores > 1 ? c->physical_cores : 1;
 	for (int i = 0; i < n; i++) {
-		CHECK(spec_legal(&nb[i], NULL) == 0 && !same(&nb[i], &d));
+		CHECK(spec_legal(&nb[i], NULL) == 0 && !tune_same_spec(&nb[i], &d));
 		CHECK(nb[i].threads == d.threads);
 		CHECKF(nb[i].bm == d.bm || nb[i].bm <= (d.m / (2 * cores) + 31) / 32 * 32, "bm=%d", nb[i].bm);
 		prefetches += nb[i].prefetch >= 4096 && nb[i].prefetch <= 16384;

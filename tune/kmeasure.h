@@ -1,4 +1,4 @@
-/* kmeasure.h: timing one BitLinear kernel on one thread, the same way for `trit tune` (jit/tune.c)
+/* kmeasure.h: timing one BitLinear kernel on one thread, the same way for `trit tune` (tune/search.c)
  * and `trit bench --kernels` (cli/bench_kernels.c), so the tuner ranks kernels under the
  * conditions the bench reports:
  *   L2:   rows [0, R) of the matrix, R the most whole row tiles (bm) whose packed weights fit in

@@ -1,7 +1,9 @@
 /* tune.h: the kernel autotuner behind `trit tune`. For every distinct BitLinear shape of a model
  * and every batch class it searches kind × ISA tier × tile parameters (legal ones only), compiling,
  * verifying (bit-exact against ref_kernel) and timing each candidate in a child process, and
- * appends one record per measurement to the tuning log (runtime/tunedb.h). requires: llvm */
+ * appends one record per measurement to the tuning log (tune/tunedb.h). Implemented by
+ * candidates.c (what to measure) and search.c (the search), on trial.h (one measurement) and
+ * sandbox.h (the child process). requires: llvm */
 #ifndef TRIT_TUNE_H
 #define TRIT_TUNE_H
 
@@ -21,7 +23,7 @@ struct tune_options {
 	int nkinds;
 	double candidate_timeout;   /* seconds one candidate may take (compile + verify + time) */
 	int reps;                   /* DRAM windows = reps (2..8), L2 calls = 4 x reps (<= 32);
-	                             * the fastest of each is kept (bench/kmeasure.h) */
+	                             * the fastest of each is kept (tune/kmeasure.h) */
 	int tty;                    /* 1: a \r progress line on stderr; 0: one line per shape */
 	const char *records;        /* log path; NULL = tunedb_dir()/records.jsonl */
 };
@@ -33,10 +35,8 @@ struct tune_summary {
 	double seconds;
 };
 
-/* fills o with the defaults: 60 s, batches 1 and 64, every kind, 20 s per candidate, 5 reps */
-void tune_default_options(struct tune_options *o);
-/* the distinct (m, k) shapes of a model's linears; returns the count */
-int tune_model_shapes(const struct model_desc *m, int32_t (*shapes)[2], int max);
+/* ---- candidates.c ---- */
+
 /* The candidates worth measuring first for one shape, the default spec first (whatever the kinds:
  * it is the yardstick): the default, its
  * software-prefetch variants, the bm of the one-thread heuristic, the other kinds' and ISA tiers'
@@ -47,7 +47,16 @@ int tune_seed_candidates(int32_t m, int32_t k, int32_t n, const enum kernel_kind
 /* the legal neighbours of s that change one knob (isa, rb, prefetch, bm, bk, unroll); bm stays
  * small enough for two row tiles per physical core (the runtime splits rows by tiles) */
 int tune_neighbours(const struct kernel_spec *s, const struct cpu_info *c, struct kernel_spec *out, int max);
-/* tunes every shape × batch class of m within o->budget, single thread (bench/kmeasure.h): the
+/* 1 when a and b are the same spec (the same spec_format text) */
+int tune_same_spec(const struct kernel_spec *a, const struct kernel_spec *b);
+
+/* ---- search.c ---- */
+
+/* fills o with the defaults: 60 s, batches 1 and 64, every kind, 20 s per candidate, 5 reps */
+void tune_default_options(struct tune_options *o);
+/* the distinct (m, k) shapes of a model's linears; returns the count */
+int tune_model_shapes(const struct model_desc *m, int32_t (*shapes)[2], int max);
+/* tunes every shape × batch class of m within o->budget, single thread (tune/kmeasure.h): the
  * default spec is always measured first and kept unless a candidate tune_beats_default; progress
  * goes to stderr (tty) or stdout.
  * Returns 0 (also when interrupted: what was measured is kept) or -1 with a message. */
