@@ -175,6 +175,8 @@ int cmd_tune(int argc, char **argv)
 	o.candidate_timeout = timeout;
 	o.reps = reps;
 	o.tty = isatty(2);
+	const char *crash = getenv("TRIT_TUNE_CRASH_TEST");
+	o.crash_test = crash && *crash && strcmp(crash, "0");
 	if (batch && (o.nbatches = parse_batch_list(batch, o.batches, &e)) < 0)
 		die("--batch: %s", e.msg);
 	if (kinds && (o.nkinds = parse_kind_list(kinds, o.kinds, &e)) < 0)

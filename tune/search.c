@@ -96,7 +96,7 @@ struct run {
 	double end; /* budget end */
 	const struct cpu_info *cpu;
 	int shape_i, nshapes;
-	int crash_pending;  /* TRIT_TUNE_CRASH_TEST, until the first trial */
+	int crash_pending;  /* o->crash_test, until the first trial */
 };
 
 static void progress(const struct run *run, const struct key_state *ks, const struct shape_data *d)
@@ -364,10 +364,8 @@ int tune_model(const struct model_desc *m, const struct tune_options *o, struct 
 		snprintf(records, sizeof records, "%s", o->records);
 	else
 		snprintf(records, sizeof records, "%s/records.jsonl", tunedb_dir());
-	struct run run = {o, sum, records, start + o->budget, kernel_host_cpu(), 0, nshapes, 0};
+	struct run run = {o, sum, records, start + o->budget, kernel_host_cpu(), 0, nshapes, o->crash_test};
 	sum->keys = nshapes * o->nbatches;
-	const char *crash = getenv("TRIT_TUNE_CRASH_TEST");
-	run.crash_pending = crash && *crash && strcmp(crash, "0");
 	interrupted = 0;
 	struct sigaction sa, old;
 	memset(&sa, 0, sizeof sa);

@@ -26,6 +26,8 @@ struct tune_options {
 	                             * the fastest of each is kept (tune/kmeasure.h) */
 	int tty;                    /* 1: a \r progress line on stderr; 0: one line per shape */
 	const char *records;        /* log path; NULL = tunedb_dir()/records.jsonl */
+	int crash_test;             /* 1: the first candidate's child dies of SIGSEGV before measuring,
+	                             * to check the isolation (TRIT_TUNE_CRASH_TEST) */
 };
 
 /* what one tuning run did */
@@ -52,7 +54,8 @@ int tune_same_spec(const struct kernel_spec *a, const struct kernel_spec *b);
 
 /* ---- search.c ---- */
 
-/* fills o with the defaults: 60 s, batches 1 and 64, every kind, 20 s per candidate, 5 reps */
+/* fills o with the defaults: 60 s, batches 1 and 64, every kind, 20 s per candidate, 5 reps, no
+ * crash test */
 void tune_default_options(struct tune_options *o);
 /* the distinct (m, k) shapes of a model's linears; returns the count */
 int tune_model_shapes(const struct model_desc *m, int32_t (*shapes)[2], int max);
