@@ -153,7 +153,7 @@ LLVMValueRef e_dot_u8s8(struct emit *e, LLVMValueRef acc, LLVMValueRef a_u8, LLV
 	return e_cast(e, e_intrinsic(e, name, NULL, 0, args, 3), vi32);
 }
 
-/* the LLVM struct matching struct kernel_args (gen/kernel.h) */
+/* the LLVM struct matching struct kernel_args (kernel/kernel.h) */
 static LLVMTypeRef args_type(struct emit *e)
 {
 	LLVMTypeRef f[9] = {e->ptr, e->ptr, e->ptr, e->i64, e->i64, e->i32, e->i32, e->i32, e->ptr};

@@ -1,5 +1,5 @@
 /* gen.h: the LLVM kernel generator: builds, with the LLVM-C builder API, one function per kernel
- * spec with the kernel_fn signature (gen/kernel.h), M, K and every tile size as constants.
+ * spec with the kernel_fn signature (kernel/kernel.h), M, K and every tile size as constants.
  * requires: llvm */
 #ifndef TRIT_GEN_H
 #define TRIT_GEN_H

@@ -1,4 +1,4 @@
-/* kinds.h: the per-kind pieces behind gen/kernel.h's dispatch (gen/pack.c): packers, unpackers,
+/* kinds.h: the per-kind pieces behind kernel/kernel.h's dispatch (kernel/pack.c): packers, unpackers,
  * LUT builders and scalar reference kernels of I2S, TL1 and TL2. docs/kernels.md is the
  * byte-level contract these implement. */
 #ifndef TRIT_KINDS_H

@@ -1,4 +1,4 @@
-/* pack.c: gen/kernel.h's packers, scratch sizes and reference kernels, dispatched by kind. */
+/* pack.c: kernel/kernel.h's packers, scratch sizes and reference kernels, dispatched by kind. */
 #include <assert.h>
 
 #include "kernel/kinds.h"

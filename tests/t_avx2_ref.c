@@ -1,4 +1,4 @@
-/* t_avx2_ref.c: the hand-written AVX2 I2S kernels (bench/avx2_ref.c) equal ref_kernel exactly:
+/* t_avx2_ref.c: the hand-written AVX2 I2S kernels (tune/avx2_ref.c) equal ref_kernel exactly:
  * several shapes, n = 1, 3, 8, row sub-ranges, strides, extreme activations (the int16 flush
  * bound), and nothing outside the requested rows is written. */
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* t_tune: the tuner's candidates — the default spec comes first (so every key measures it), its
  * software-prefetch variants follow, every seed and neighbour is legal, keeps the default's thread
- * count and leaves at least two row tiles per core; and bench/kmeasure's copies and timings on the
+ * count and leaves at least two row tiles per core; and tune/kmeasure's copies and timings on the
  * scalar reference (no timing is judged). requires: llvm */
 #include <stdlib.h>
 #include <string.h>
