@@ -1,3 +1,5 @@
+/* cpu.c: feature detection (cpuid/xgetbv on x86-64, hwcaps on AArch64), cache sizes from sysfs,
+ * and the feature table of base/cpu_features.def as data. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,23 +147,57 @@ const struct cpu_info *cpu_host(void)
 	return &host;
 }
 
+/* the table's rows as data: where each feature's field is and how it is spelt */
+static const struct {
+	const char *name;
+	size_t off;
+	int sig;
+} feats[CPUF_COUNT] = {
+#define CPU_FEATURE(ID, field, name, signed) [CPUF_##ID] = {name, offsetof(struct cpu_info, field), signed},
+#include "base/cpu_features.def"
+};
+
+static int has(const struct cpu_info *c, int f)
+{
+	return *(const int *)((const char *)c + feats[f].off);
+}
+
 void cpu_feature_string(const struct cpu_info *c, char *buf, size_t len)
 {
-	static const struct { const char *name; size_t off; } feats[] = {
-		{"avx2", offsetof(struct cpu_info, avx2)},
-		{"fma", offsetof(struct cpu_info, fma)},
-		{"avx512f", offsetof(struct cpu_info, avx512f)},
-		{"avx512bw", offsetof(struct cpu_info, avx512bw)},
-		{"avx512vnni", offsetof(struct cpu_info, avx512vnni)},
-		{"avxvnni", offsetof(struct cpu_info, avxvnni)},
-		{"amx-int8", offsetof(struct cpu_info, amx_int8)},
-		{"neon", offsetof(struct cpu_info, neon)},
-		{"dotprod", offsetof(struct cpu_info, dotprod)},
-	};
 	size_t n = 0;
 	buf[0] = 0;
-	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
-		if (*(const int *)((const char *)c + feats[i].off))
+	for (int i = 0; i < CPUF_COUNT; i++)
+		if (feats[i].sig && has(c, i))
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? " " : "", feats[i].name);
-	}
+}
+
+unsigned cpu_feature_mask(const struct cpu_info *c)
+{
+	unsigned m = 0;
+	for (int i = 0; i < CPUF_COUNT; i++)
+		if (has(c, i))
+			m |= 1u << i;
+	return m;
+}
+
+void cpu_feature_clear(struct cpu_info *c, unsigned mask)
+{
+	for (int i = 0; i < CPUF_COUNT; i++)
+		if (mask & (1u << i))
+			*(int *)((char *)c + feats[i].off) = 0;
+}
+
+const char *cpu_feature_name(enum cpu_feature f)
+{
+	return (unsigned)f < CPUF_COUNT ? feats[f].name : "?";
+}
+
+int cpu_feature_parse(const char *s, enum cpu_feature *out)
+{
+	for (int i = 0; i < CPUF_COUNT; i++)
+		if (!strcmp(s, feats[i].name)) {
+			*out = (enum cpu_feature)i;
+			return 0;
+		}
+	return -1;
 }
