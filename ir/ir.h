@@ -10,17 +10,32 @@
 
 enum kernel_kind { KIND_I2S, KIND_TL1, KIND_TL2, KIND_COUNT };
 
-/* instruction-set tiers a kernel can be generated for; ISA_SCALAR is the portable reference */
+#define KIND_BIT(K) (1u << KIND_##K)
+
+/* instruction-set tiers a kernel can be generated for, one per row of ir/isa.def; ISA_SCALAR is
+ * the portable reference */
 enum isa {
-	ISA_SCALAR,
-	ISA_AVX2,
-	ISA_AVXVNNI,
-	ISA_AVX512VNNI,
-	ISA_AMX,
-	ISA_NEON,
-	ISA_DOTPROD,
-	ISA_PTX,
+#define ISA(ID, name, family, needs, adds, llvm, kinds, min_n, emit, vbytes) ISA_##ID,
+#include "ir/isa.def"
 	ISA_COUNT
+};
+
+/* the kinds of target an ISA belongs to (ISA_FAMILY rows of ir/isa.def) */
+enum isa_family {
+#define ISA_FAMILY(ID, name, on_cpu, triples) FAMILY_##ID,
+#include "ir/isa.def"
+	FAMILY_COUNT
+};
+
+/* one ISA row of ir/isa.def as data (the columns are documented there) */
+struct isa_info {
+	const char *name;
+	enum isa_family family;
+	unsigned needs, adds;      /* CPUF_BIT()s of base/cpu.h */
+	const char *llvm_features; /* e.g. "+avx2,+fma" */
+	unsigned kinds;            /* KIND_BIT()s */
+	int32_t min_n;
+	int vbytes;
 };
 
 /* One kernel: the int32 dot products of an M×K ternary matrix with N int8 token rows.
@@ -74,6 +89,18 @@ const char *isa_name(enum isa i);
 /* parse a kind/ISA name; returns 0 or -1 when unknown */
 int kind_parse(const char *s, enum kernel_kind *out);
 int isa_parse(const char *s, enum isa *out);
+/* the ir/isa.def row of i; NULL when out of range */
+const struct isa_info *isa_info(enum isa i);
+/* 1 when ISA i can run kernels of kind k (its row's kinds) */
+int isa_runs_kind(enum isa i, enum kernel_kind k);
+/* the name of family f ("x86-64"), "?" when out of range */
+const char *isa_family_name(enum isa_family f);
+/* 1 when family f's kernels run on the host CPU (not on a device) */
+int isa_family_on_cpu(enum isa_family f);
+/* 1 when family f covers the LLVM target triple (by its triple prefixes) */
+int isa_family_covers(enum isa_family f, const char *triple);
+/* writes the names of the ISAs that run kind k to buf, "a, b or c"; returns buf */
+char *isa_list_for_kind(enum kernel_kind k, char *buf, size_t len);
 
 /* parses IR text; errors read "FILE:LINE:COL: expected ..., got ..." */
 int ir_parse(const char *text, const char *filename, struct ir_file *out, struct error *e);

@@ -1,21 +1,14 @@
-/* names.c: the names of kernel kinds, ISAs and architectures as written in the IR. */
+/* names.c: the names of kernel kinds and architectures as written in the IR (ISA names: ir/isa.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "ir/ir.h"
 
 static const char *const kind_names[KIND_COUNT] = {"i2s", "tl1", "tl2"};
-static const char *const isa_names[ISA_COUNT] = {"scalar", "avx2",    "avxvnni", "avx512vnni",
-                                                 "amx",    "neon",    "dotprod", "ptx"};
 
 const char *kind_name(enum kernel_kind k)
 {
 	return (unsigned)k < KIND_COUNT ? kind_names[k] : "?";
-}
-
-const char *isa_name(enum isa i)
-{
-	return (unsigned)i < ISA_COUNT ? isa_names[i] : "?";
 }
 
 int kind_parse(const char *s, enum kernel_kind *out)
@@ -23,16 +16,6 @@ int kind_parse(const char *s, enum kernel_kind *out)
 	for (int i = 0; i < KIND_COUNT; i++)
 		if (!strcmp(s, kind_names[i])) {
 			*out = (enum kernel_kind)i;
-			return 0;
-		}
-	return -1;
-}
-
-int isa_parse(const char *s, enum isa *out)
-{
-	for (int i = 0; i < ISA_COUNT; i++)
-		if (!strcmp(s, isa_names[i])) {
-			*out = (enum isa)i;
 			return 0;
 		}
 	return -1;
