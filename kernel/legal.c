@@ -1,5 +1,5 @@
 /* legal.c: which kernel specs are legal (divisibility, int16-overflow bounds, implemented ISAs),
- * which ISA tiers a CPU can run, and default tiles from the CPU's cache sizes
+ * which ISA tiers a CPU can run (both from ir/isa.def), and default tiles from the CPU's cache sizes
  * (docs/kernels.md §7–8). */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,8 +12,6 @@
 #define MAX_K (1 << 21)
 
 static const char *const kind_names[KIND_COUNT] = {"i2s", "tl1", "tl2"};
-static const char *const isa_names[ISA_COUNT] = {"scalar",     "avx2", "avxvnni", "avx512vnni",
-                                                 "amx",        "neon", "dotprod", "ptx"};
 
 /* the violations found so far, joined with "; " */
 struct violations {
@@ -37,12 +35,6 @@ static void violation(struct violations *v, const char *fmt, ...)
 	v->count++;
 }
 
-static int isa_implemented(enum isa i, enum kernel_kind k)
-{
-	return i == ISA_SCALAR || i == ISA_AVX2 || i == ISA_AVXVNNI || i == ISA_AVX512VNNI ||
-	       (i == ISA_AMX && k == KIND_I2S);
-}
-
 static void check_common(const struct kernel_spec *s, struct violations *v)
 {
 	if (s->m < 1)
@@ -51,9 +43,11 @@ static void check_common(const struct kernel_spec *s, struct violations *v)
 		violation(v, "k=%d must be in 1..%d (int32 sums must stay exact)", s->k, MAX_K);
 	if (s->n < 1)
 		violation(v, "n=%d must be >= 1", s->n);
-	if (!isa_implemented(s->isa, s->kind))
-		violation(v, "isa %s is not implemented yet for %s (use scalar, avx2, avxvnni, avx512vnni%s)",
-		          isa_names[s->isa], kind_names[s->kind], s->kind == KIND_I2S ? " or amx" : "");
+	if (!isa_runs_kind(s->isa, s->kind)) {
+		char use[128];
+		violation(v, "isa %s is not implemented yet for %s (use %s)", isa_name(s->isa), kind_names[s->kind],
+		          isa_list_for_kind(s->kind, use, sizeof use));
+	}
 	if (s->bm < 1)
 		violation(v, "bm=%d must be >= 1", s->bm);
 	if (s->bk < 1)
@@ -125,26 +119,16 @@ int spec_legal(const struct kernel_spec *s, struct error *e)
 
 int isa_available(enum isa i, const struct cpu_info *c)
 {
-	switch (i) {
-	case ISA_SCALAR: return 1;
-	case ISA_AVX2: return c->avx2;
-	case ISA_AVXVNNI: return c->avx2 && c->avxvnni;
-	case ISA_AVX512VNNI: return c->avx512f && c->avx512bw && c->avx512vl && c->avx512vnni;
-	case ISA_AMX: return c->amx_int8 && c->avx512f && c->avx512bw;
-	case ISA_NEON: return c->neon;
-	case ISA_DOTPROD: return c->neon && c->dotprod;
-	default: return 0; /* PTX runs on a GPU, not a CPU feature */
-	}
+	const struct isa_info *r = isa_info(i);
+	return r && isa_family_on_cpu(r->family) && (cpu_feature_mask(c) & r->needs) == r->needs;
 }
 
 enum isa isa_best(enum kernel_kind k, int32_t n, const struct cpu_info *c)
 {
-	static const enum isa order[] = {ISA_AVX512VNNI, ISA_AVXVNNI, ISA_AVX2};
-	if (k == KIND_I2S && n > 1 && isa_available(ISA_AMX, c))
-		return ISA_AMX; /* tiles for batches; a GEMV on AMX would pad every call to 32 tokens */
-	for (size_t i = 0; i < COUNTOF(order); i++)
-		if (isa_available(order[i], c))
-			return order[i];
+	/* ir/isa.def lists the tiers from least to most preferred */
+	for (int i = ISA_COUNT - 1; i > 0; i--)
+		if (isa_runs_kind((enum isa)i, k) && n >= isa_info((enum isa)i)->min_n && isa_available((enum isa)i, c))
+			return (enum isa)i;
 	return ISA_SCALAR;
 }
 

@@ -164,25 +164,28 @@ int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
 	return r;
 }
 
+int cpu_disable_list(struct cpu_info *c, const char *list, struct error *e)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int bad = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		enum cpu_feature f;
+		enum isa i;
+		if (cpu_feature_parse(t, &f) == 0)
+			cpu_feature_clear(c, 1u << f);
+		else if (isa_parse(t, &i) == 0)
+			cpu_feature_clear(c, isa_info(i)->adds);
+		else if (!bad++)
+			errorf(e, "'%s' is neither a CPU feature nor an ISA name", t);
+	}
+	free(copy);
+	return bad ? -1 : 0;
+}
+
 void kernel_cpu_mask(struct cpu_info *c, const char *disable)
 {
-	static const struct { const char *name; size_t off; } feats[] = {
-		{"avx2", offsetof(struct cpu_info, avx2)},
-		{"avxvnni", offsetof(struct cpu_info, avxvnni)},
-		{"avx512vnni", offsetof(struct cpu_info, avx512vnni)},
-		{"avx512bw", offsetof(struct cpu_info, avx512bw)},
-		{"amx", offsetof(struct cpu_info, amx_int8)},
-		{"neon", offsetof(struct cpu_info, neon)},
-		{"dotprod", offsetof(struct cpu_info, dotprod)},
-	};
-	if (!disable || !*disable)
-		return;
-	char *copy = xstrdup(disable), *save = NULL;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		for (size_t i = 0; i < COUNTOF(feats); i++)
-			if (!strcmp(t, feats[i].name))
-				*(int *)((char *)c + feats[i].off) = 0;
-	free(copy);
+	if (disable && *disable)
+		cpu_disable_list(c, disable, NULL); /* unknown names are ignored, as they always were */
 }
 
 static struct cpu_info legacy_cpu;

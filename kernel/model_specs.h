@@ -29,11 +29,15 @@ int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds
  * default_isa < 0), n → 1, tile fields → spec_default's. 0, or -1 with a message. */
 int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
                    struct kernel_spec *s, struct error *e);
-/* clears the features named in a comma-separated list (avx2, avxvnni, avx512vnni, avx512bw, amx, neon,
- * dotprod) from c; unknown names are ignored */
+/* turns off in c the features named in list, comma-separated: CPU feature names (base/cpu_features.def,
+ * e.g. "amx-int8") or ISA names (ir/isa.def: the feature that tier adds, e.g. "amx" = amx-int8);
+ * 0, or -1 when a name is neither (the others still apply) */
+int cpu_disable_list(struct cpu_info *c, const char *list, struct error *e);
+/* cpu_disable_list on disable (NULL or "" = nothing), unknown names ignored */
 void kernel_cpu_mask(struct cpu_info *c, const char *disable);
 /* the host CPU as kernels judge it: cpu_host(), minus the features named in the test hook
- * TRIT_CPU_DISABLE (e.g. "avx512vnni,amx"), so tests can pretend a feature is missing */
+ * TRIT_CPU_DISABLE (cpu_disable_list's syntax, e.g. "avx512vnni,amx"), so tests can pretend a
+ * feature is missing */
 const struct cpu_info *kernel_host_cpu(void);
 /* appends one word of a spec given as several command-line words to buf (space-separated);
  * -1 when it would not fit */

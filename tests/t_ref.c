@@ -8,6 +8,7 @@
 #include "base/rng.h"
 #include "base/util.h"
 #include "kernel/kernel.h"
+#include "kernel/model_specs.h"
 #include "tests/test.h"
 
 static const enum kernel_kind kinds[] = {KIND_I2S, KIND_TL1, KIND_TL2};
@@ -492,6 +493,36 @@ TEST(isa_availability_follows_cpu_flags)
 	CHECK_EQ_INT(isa_best(KIND_I2S, 2, &amx), ISA_AMX);
 	CHECK_EQ_INT(isa_best(KIND_I2S, 1, &amx), ISA_AVX512VNNI);
 	CHECK_EQ_INT(isa_best(KIND_TL2, 64, &amx), ISA_AVX512VNNI);
+}
+
+TEST(isa_table_names_features_and_cpu_disable)
+{
+	/* every row's name parses back; the feature string (part of the tuning records' key) keeps its
+	 * spelling and order */
+	for (int i = 0; i < ISA_COUNT; i++) {
+		enum isa back;
+		CHECK(isa_parse(isa_name((enum isa)i), &back) == 0 && back == (enum isa)i);
+	}
+	for (int f = 0; f < CPUF_COUNT; f++) {
+		enum cpu_feature back;
+		CHECK(cpu_feature_parse(cpu_feature_name((enum cpu_feature)f), &back) == 0 && back == (enum cpu_feature)f);
+	}
+	struct cpu_info all = {.avx2 = 1, .fma = 1, .f16c = 1, .avx512f = 1, .avx512bw = 1, .avx512vl = 1,
+	                       .avx512vnni = 1, .avxvnni = 1, .amx_int8 = 1, .neon = 1, .dotprod = 1};
+	char buf[256];
+	cpu_feature_string(&all, buf, sizeof buf);
+	CHECKF(!strcmp(buf, "avx2 fma avx512f avx512bw avx512vnni avxvnni amx-int8 neon dotprod"), "%s", buf);
+	CHECK(cpu_feature_mask(&all) == (1u << CPUF_COUNT) - 1);
+	/* TRIT_CPU_DISABLE names: an ISA name turns off the feature its tier adds, a feature name itself */
+	struct cpu_info c = all;
+	struct error e;
+	CHECK(cpu_disable_list(&c, "amx,avx512vnni", &e) == 0);
+	CHECK(!c.amx_int8 && !c.avx512vnni && c.avx512f && c.avx512bw && c.avxvnni && c.avx2);
+	c = all;
+	CHECK(cpu_disable_list(&c, "amx-int8,avx512bw,avxvnni,avx2,dotprod", &e) == 0);
+	CHECK(!c.amx_int8 && !c.avx512bw && !c.avxvnni && !c.avx2 && !c.dotprod && c.neon && c.avx512vnni);
+	c = all;
+	CHECK(cpu_disable_list(&c, "neon,bogus", &e) < 0 && strstr(e.msg, "bogus") && !c.neon);
 }
 
 TEST(spec_default_is_legal_for_every_model_shape)
