@@ -1,5 +1,5 @@
-/* emit.c: gen_emit's dispatch and the builder helpers every kind's emitter shares.
- * requires: llvm */
+/* emit.c: gen_emit's dispatch (to the emitter set an ir/isa.def row names) and the builder helpers
+ * every kind's emitter shares. requires: llvm */
 #include <string.h>
 
 #include <llvm-c/Core.h>
@@ -169,13 +169,37 @@ static LLVMValueRef load_field(struct emit *e, LLVMTypeRef st, LLVMValueRef a, u
 	return v;
 }
 
+/* the emitter sets that ir/isa.def's emit column names: one body emitter per kind, NULL where the
+ * set has none */
+typedef int (*emit_body)(struct emit *e, struct error *err);
+static const emit_body emit_portable_set[KIND_COUNT] = {emit_portable, emit_portable, emit_portable};
+static const emit_body emit_x86_set[KIND_COUNT] = {[KIND_I2S] = emit_i2s, [KIND_TL1] = emit_tl1,
+                                                   [KIND_TL2] = emit_tl2};
+static const emit_body emit_x86_amx_set[KIND_COUNT] = {[KIND_I2S] = emit_i2s_amx};
+static const emit_body emit_none_set[KIND_COUNT];
+
+static const emit_body *const emitters[ISA_COUNT] = {
+#define ISA(ID, name, family, needs, adds, llvm, kinds, min_n, emit, vbytes) [ISA_##ID] = emit_##emit##_set,
+#include "ir/isa.def"
+};
+
+/* the emitter of s's ISA and kind, NULL when ir/isa.def says the ISA cannot run the kind or the
+ * row names no emitter for it */
+static emit_body emitter_for(const struct kernel_spec *s)
+{
+	if ((unsigned)s->isa >= ISA_COUNT || (unsigned)s->kind >= KIND_COUNT || !isa_runs_kind(s->isa, s->kind))
+		return NULL;
+	return emitters[s->isa][s->kind];
+}
+
 int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, struct error *err)
 {
-	int amx_i2s = s->isa == ISA_AMX && s->kind == KIND_I2S;
-	if (s->isa != ISA_SCALAR && s->isa != ISA_AVX2 && s->isa != ISA_AVXVNNI && s->isa != ISA_AVX512VNNI && !amx_i2s)
-		return errorf(err, "the LLVM generator cannot emit %s kernels for ISA %s yet (scalar, avx2, "
-		                   "avxvnni, avx512vnni, and amx for i2s are implemented)",
-		              kind_name(s->kind), isa_name(s->isa));
+	emit_body body = emitter_for(s);
+	if (!body) {
+		char can[128];
+		return errorf(err, "the LLVM generator cannot emit %s kernels for ISA %s yet (it can for %s)", kind_name(s->kind),
+		              isa_name(s->isa), isa_list_for_kind(s->kind, can, sizeof can));
+	}
 	struct emit e = {0};
 	e.c = LLVMGetModuleContext(m);
 	e.m = m;
@@ -186,7 +210,7 @@ int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, str
 	e.i32 = LLVMInt32TypeInContext(e.c);
 	e.i64 = LLVMInt64TypeInContext(e.c);
 	e.ptr = LLVMPointerTypeInContext(e.c, 0);
-	e.vbytes = s->isa == ISA_AVX512VNNI || s->isa == ISA_AMX ? 64 : 32;
+	e.vbytes = isa_info(s->isa)->vbytes;
 	if (LLVMGetNamedFunction(m, name))
 		return errorf(err, "the module already has a function named %s", name);
 
@@ -210,17 +234,7 @@ int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, str
 	e.row1 = load_field(&e, st, a, 7, e.i32, "row1");
 	e.scratch = load_field(&e, st, a, 8, e.ptr, "scratch");
 
-	int rc;
-	if (s->isa == ISA_SCALAR) {
-		rc = emit_portable(&e, err); /* generic IR for any target (gen/emit_portable.c) */
-	} else {
-		switch (s->kind) {
-		case KIND_I2S: rc = amx_i2s ? emit_i2s_amx(&e, err) : emit_i2s(&e, err); break;
-		case KIND_TL1: rc = emit_tl1(&e, err); break;
-		case KIND_TL2: rc = emit_tl2(&e, err); break;
-		default: rc = errorf(err, "unknown kernel kind %d", (int)s->kind); break;
-		}
-	}
+	int rc = body(&e, err);
 	if (rc == 0)
 		LLVMBuildRetVoid(e.b);
 	LLVMDisposeBuilder(e.b);
@@ -231,15 +245,6 @@ int gen_emit(LLVMModuleRef m, const struct kernel_spec *s, const char *name, str
 
 const char *gen_isa_features(enum isa i)
 {
-	switch (i) {
-	case ISA_SCALAR: return "";
-	case ISA_AVX2: return "+avx2,+fma";
-	case ISA_AVXVNNI: return "+avx2,+fma,+avxvnni";
-	case ISA_AVX512VNNI: return "+avx2,+fma,+avx512f,+avx512bw,+avx512vl,+avx512vnni";
-	case ISA_AMX: return "+avx2,+fma,+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8";
-	case ISA_NEON: return "+neon";
-	case ISA_DOTPROD: return "+neon,+dotprod";
-	case ISA_PTX: return "+ptx80";
-	default: return "";
-	}
+	const struct isa_info *r = isa_info(i);
+	return r ? r->llvm_features : "";
 }

@@ -87,7 +87,9 @@ struct tl_section {
 /* emits a whole TL kernel over the given sections (the tiles come from e->s) */
 int emit_tl(struct emit *e, const struct tl_section *sec, int nsec, struct error *err);
 
-/* per-kind bodies: emit the whole function body of e->s; 0 or -1 with a message */
+/* per-kind bodies: emit the whole function body of e->s; 0 or -1 with a message. gen/emit.c groups
+ * them into the emitter sets that ir/isa.def's emit column names (emit_<name>_set); a new ISA's
+ * emitters join a set there. */
 int emit_i2s(struct emit *e, struct error *err);
 /* the I2S body on AMX-INT8 tiles (gen/emit_amx.c) */
 int emit_i2s_amx(struct emit *e, struct error *err);
