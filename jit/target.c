@@ -1,4 +1,5 @@
-/* requires: llvm */
+/* target.c: LLVM target machines for the host and foreign triples; which ISA fits which triple
+ * comes from the families of ir/isa.def. requires: llvm */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,36 +98,18 @@ void target_free(struct target *t)
 
 int target_is_x86(const struct target *t)
 {
-	return strncmp(t->triple, "x86_64", 6) == 0;
+	return isa_family_covers(FAMILY_X86_64, t->triple);
 }
 
 int target_is_aarch64(const struct target *t)
 {
-	return strncmp(t->triple, "aarch64", 7) == 0 || strncmp(t->triple, "arm64", 5) == 0;
+	return isa_family_covers(FAMILY_AARCH64, t->triple);
 }
 
 int target_supports_isa(const struct target *t, enum isa i, struct error *e)
 {
-	int ok;
-	switch (i) {
-	case ISA_SCALAR:
-		ok = 1;
-		break;
-	case ISA_AVX2:
-	case ISA_AVXVNNI:
-	case ISA_AVX512VNNI:
-	case ISA_AMX:
-		ok = target_is_x86(t);
-		break;
-	case ISA_NEON:
-	case ISA_DOTPROD:
-		ok = target_is_aarch64(t);
-		break;
-	default:
-		ok = 0;
-		break;
-	}
-	if (!ok)
+	const struct isa_info *r = isa_info(i);
+	if (!r || !isa_family_covers(r->family, t->triple))
 		return errorf(e, "kernels for isa=%s cannot be generated for target %s", isa_name(i), t->triple);
 	return 0;
 }

@@ -26,10 +26,11 @@ int target_foreign(struct target *t, const char *triple, const char *cpu, const 
                    struct error *e);
 /* frees the TM and strings */
 void target_free(struct target *t);
-/* 1 when the target's architecture is x86-64 / AArch64 */
+/* 1 when the target's architecture is x86-64 / AArch64 (the ir/isa.def families' triple prefixes) */
 int target_is_x86(const struct target *t);
 int target_is_aarch64(const struct target *t);
-/* 0 when kernels of ISA tier i can be generated for t's architecture, else -1 with a message */
+/* 0 when kernels of ISA tier i can be generated for t's architecture (t's triple is in the family
+ * of i's ir/isa.def row), else -1 with a message */
 int target_supports_isa(const struct target *t, enum isa i, struct error *e);
 
 #endif
