@@ -14,8 +14,9 @@
 #define HEAD_PREFETCH 4096 /* bytes ahead */
 #endif
 
-/* F16 bits to float, filled by vecops_set_scalar() (which every table applies first) */
-extern float vecops_f16_table[65536];
+/* F16 bits to float, filled by vecops_set_scalar() (which every table applies first); hidden, so the
+ * loops reach it directly, not through the shared library's GOT, as when it was file-static */
+extern float vecops_f16_table[65536] __attribute__((visibility("hidden")));
 
 /* the setters of the forms (void * = struct vecops *) */
 void vecops_set_scalar(void *t);
