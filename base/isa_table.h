@@ -4,6 +4,7 @@
  * ISA's own file, that writes the entries it implements. The table is resolved once per process
  * (pthread_once) from cpu_host() by applying, in order, every form the CPU can run, so a later form
  * replaces an earlier one's entries and an entry no form of this CPU provides keeps the plain C one.
+ * The CPU is the real one: a masked CPU (TRIT_CPU_DISABLE) steers only the kernels' choice of ISA.
  * Callers fetch the table once per vector op and call through it: one indirect call per op. */
 #ifndef TRIT_ISA_TABLE_H
 #define TRIT_ISA_TABLE_H
@@ -15,7 +16,7 @@
 /* one form of a table: it runs where the CPU has every feature in `needs` (CPUF_BIT()s of base/cpu.h);
  * set() writes the entries it implements into the table (a pointer to the module's struct) */
 struct isa_form {
-	const char *name;
+	const char *name; /* for readers and debuggers */
 	unsigned needs;
 	void (*set)(void *table);
 };
