@@ -3,12 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "base/util.h"
 #include "cli/cli.h"
-#include "ir/ir.h"
-#include "format/ggml_types.h"
-#include "format/mkmodel.h"
+#include "include/trit.h"
 
 static void usage(FILE *f)
 {
@@ -37,44 +35,19 @@ static int64_t int_arg(const char *flag, const char *v, int64_t max)
 	return x;
 }
 
-static uint32_t type_arg(const char *flag, const char *v)
-{
-	int t = ggml_type_from_name(v);
-	if (t < 0)
-		die("mkmodel: %s: unknown type '%s' (see trit mkmodel --help)", flag, v);
-	return (uint32_t)t;
-}
-
-/* dies unless the directory that will hold path is writable (checked before the long generation) */
-static void check_writable(const char *path)
-{
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = 0;
-	else
-		*slash = 0;
-	if (access(dir, W_OK) != 0)
-		die("mkmodel: cannot write '%s': directory '%s': %s", path, dir, strerror(errno));
-}
-
 int cmd_mkmodel(int argc, char **argv)
 {
-	const char *desc = NULL, *out = NULL;
-	struct mkmodel_opts o = {.type = GGML_TYPE_I2_S, .embd_type = GGML_TYPE_F16, .seed = 1};
+	const char *out = NULL;
+	trit_mkmodel_options o;
+	trit_mkmodel_options_default(&o);
 	struct {
 		const char *flag;
 		int32_t *field;
 		int64_t max;
-		int32_t value;
 	} dims[] = {
-		{"--layers", &o.model.n_layer, 100000, 0}, {"--embd", &o.model.n_embd, INT32_MAX / 3, 0},
-		{"--ffn", &o.model.n_ff, INT32_MAX / 2, 0},  {"--heads", &o.model.n_head, 100000, 0},
-		{"--kv-heads", &o.model.n_head_kv, 100000, 0}, {"--vocab", &o.model.n_vocab, INT32_MAX, 0},
-		{"--ctx", &o.model.n_ctx, INT32_MAX, 0},
+		{"--layers", &o.n_layer, 100000},   {"--embd", &o.n_embd, INT32_MAX / 3}, {"--ffn", &o.n_ff, INT32_MAX / 2},
+		{"--heads", &o.n_head, 100000},     {"--kv-heads", &o.n_head_kv, 100000}, {"--vocab", &o.n_vocab, INT32_MAX},
+		{"--ctx", &o.n_ctx, INT32_MAX},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -83,9 +56,9 @@ int cmd_mkmodel(int argc, char **argv)
 			return 0;
 		}
 		if (a[0] != '-') {
-			if (desc)
-				die("mkmodel: one description expected, got '%s' and '%s'", desc, a);
-			desc = a;
+			if (o.description)
+				die("mkmodel: one description expected, got '%s' and '%s'", o.description, a);
+			o.description = a;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -95,13 +68,13 @@ int cmd_mkmodel(int argc, char **argv)
 		while (d < COUNTOF(dims) && strcmp(a, dims[d].flag))
 			d++;
 		if (d < COUNTOF(dims))
-			dims[d].value = (int32_t)int_arg(a, v, dims[d].max);
+			*dims[d].field = (int32_t)int_arg(a, v, dims[d].max);
 		else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
 			out = v;
 		else if (!strcmp(a, "--type"))
-			o.type = type_arg(a, v);
+			o.type = v;
 		else if (!strcmp(a, "--embd-type"))
-			o.embd_type = type_arg(a, v);
+			o.embd_type = v;
 		else if (!strcmp(a, "--seed"))
 			o.seed = (uint64_t)int_arg(a, v, INT64_MAX);
 		else if (!strcmp(a, "--vocab-from"))
@@ -109,30 +82,15 @@ int cmd_mkmodel(int argc, char **argv)
 		else
 			die("mkmodel: unknown option '%s' (see trit mkmodel --help)", a);
 	}
-	if (!desc)
+	if (!o.description)
 		die("mkmodel: missing the model description (e.g. models/tiny.trit; see trit mkmodel --help)");
 	if (!out)
 		die("mkmodel: missing -o FILE");
-
-	struct ir_file f;
-	struct error e;
-	if (ir_parse_file(desc, &f, &e))
-		die("%s", e.msg);
-	if (!f.has_model)
-		die("mkmodel: %s: no model description in this file", desc);
-	o.model = f.model;
-	ir_free(&f);
-	for (size_t d = 0; d < COUNTOF(dims); d++)
-		if (dims[d].value)
-			*dims[d].field = dims[d].value;
-	model_derive_linears(&o.model);
-	if (mkmodel_check(&o, &e))
-		die("mkmodel: %s: %s", desc, e.msg);
-	check_writable(out);
-	double t0 = now_seconds();
-	if (mkmodel_write(&o, out, &e))
-		die("mkmodel: %s", e.msg);
-	fprintf(stderr, "wrote %s (%s, %s weights, seed %llu) in %.1f s\n", out, o.model.arch, ggml_type_name(o.type),
-	        (unsigned long long)o.seed, now_seconds() - t0);
+	trit_mkmodel_result r;
+	trit_error err;
+	if (trit_mkmodel(&o, out, &r, &err) < 0)
+		die("%s", err.msg);
+	fprintf(stderr, "wrote %s (%s, %s weights, seed %llu) in %.1f s\n", out, r.arch, r.type,
+	        (unsigned long long)o.seed, r.seconds);
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -230,7 +231,98 @@ void trit_sampler_reset(trit_sampler *s);
 
 /* ---- toolchain: models, tuning and kernel benchmarks (trit mkmodel, convert, tune, bench --kernels) ---- */
 
-/* (declarations of the model and tuning tools go here) */
+/* Option fields mirror the flags of the trit commands; errors name the option by its flag. */
+
+typedef struct trit_mkmodel_options {
+	const char *description; /* a .trit file holding a model description (required) */
+	const char *type;        /* ternary storage: "i2_s" (default), "tq2_0", "tq1_0", "f16", "bf16", "f32" */
+	const char *embd_type;   /* token_embd/output: "f16" (default), "f32", "bf16", "q8_0", "q4_k", "q5_k", "q6_k" */
+	uint64_t seed;           /* 1; the same seed gives the same bytes */
+	int32_t n_layer, n_embd, n_ff, n_head, n_head_kv, n_vocab, n_ctx; /* > 0: replaces the description's */
+	const char *vocab_from;  /* copy the tokenizer.* keys of this GGUF file; NULL = a synthetic tokenizer */
+} trit_mkmodel_options;
+
+typedef struct trit_mkmodel_result {
+	char arch[64];  /* the architecture written */
+	char type[16];  /* the ternary storage type ("I2_S") */
+	double seconds; /* generating and writing */
+} trit_mkmodel_result;
+
+/* i2_s weights, f16 embeddings, seed 1, the description's dimensions, a synthetic tokenizer */
+void trit_mkmodel_options_default(trit_mkmodel_options *o);
+/* writes a GGUF model with seeded random ternary weights to path (whole or not at all); r may be NULL */
+int trit_mkmodel(const trit_mkmodel_options *o, const char *path, trit_mkmodel_result *r, trit_error *err);
+
+typedef struct trit_convert_options {
+	const char *type;      /* ternary BitLinear storage: "i2_s", "tq2_0", "tq1_0", "f16", "bf16", "f32"; NULL = copy */
+	const char *embd_type; /* token_embd/output: "f16", "bf16", "f32", "q8_0", "q4_k", "q5_k", "q6_k"; NULL = copy */
+} trit_convert_options;
+
+typedef struct trit_convert_result {
+	int n_tensors, n_ternary, n_embd, n_copied; /* all, re-encoded ternary, re-encoded dense, copied */
+	uint64_t bytes_in, bytes_out;               /* file sizes */
+	int n_scale_rounded;                        /* ternary scales the target type could not hold exactly */
+	double max_scale_change;                    /* the largest relative change among them */
+	char type[16], embd_type[16];               /* the target types' names ("TQ2_0"), "" when not converted */
+	double seconds;
+} trit_convert_result;
+
+/* nothing converted (set type and/or embd_type) */
+void trit_convert_options_default(trit_convert_options *o);
+/* re-encodes the ternary tensors (and embeddings) of GGUF file in into out, copying every key and other
+ * tensor; out is written whole or not at all; r may be NULL */
+int trit_convert(const char *in, const char *out, const trit_convert_options *o, trit_convert_result *r,
+                 trit_error *err);
+
+/* where a tuning run stands (for a progress line) */
+typedef struct trit_tune_progress {
+	int keys, keys_done;     /* shape x batch keys in all, finished */
+	int candidates, errors;  /* measured so far, of which failed */
+	int m, k, n;             /* the key being tuned */
+	double best_ms;          /* its best time so far, ms; 0 = none yet */
+	const char *best_kind;   /* its kernel kind ("i2s") */
+	double seconds_left;     /* of the budget */
+	int key_done;            /* 1: this key is finished and its line is written next */
+} trit_tune_progress;
+
+typedef struct trit_tune_options {
+	double budget;            /* seconds for the whole run; 60 */
+	const char *batches;      /* batch classes, "1,64" (default): 1 = token generation, the prefill tile */
+	const char *kinds;        /* kernel kinds to consider, "i2s,tl1,tl2" (default) */
+	double candidate_timeout; /* seconds one candidate may take; 20 */
+	int reps;                 /* 4N L2 calls and N DRAM windows (2..8) per candidate; 5 */
+	int crash_test;           /* 1: the first candidate's child process crashes (tests the isolation) */
+	void (*progress)(void *user, const trit_tune_progress *p); /* after each candidate and key; NULL = none */
+	void *progress_user;
+} trit_tune_options;
+
+typedef struct trit_tune_result {
+	int keys, keys_done, candidates, errors;
+	int interrupted; /* SIGINT stopped the run (what was measured is kept) */
+	double seconds;
+} trit_tune_result;
+
+void trit_tune_options_default(trit_tune_options *o);
+/* tunes the kernels of model (a .trit description or a .gguf file) for this CPU, recording every measurement
+ * in the context's cache directory; writes a header, one line per shape and batch and a summary to out.
+ * TRIT_ERR_UNSUPPORTED in a build without LLVM */
+int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *o, FILE *out, trit_tune_result *r,
+              trit_error *err);
+/* writes the tuned table of this CPU to out (and rebuilds best.tsv from the records) */
+int trit_tune_show(trit_ctx *c, FILE *out, trit_error *err);
+
+typedef struct trit_bench_kernels_options {
+	int reps;         /* repetitions of the L2 runs; 20 */
+	int quick;        /* 1: one small shape and tiny buffers (a smoke test) */
+	const char *csv;  /* write one row per measurement here, or NULL */
+	const char *plot; /* write an SVG bar chart of GEMV GB/s from DRAM here, or NULL */
+} trit_bench_kernels_options;
+
+void trit_bench_kernels_options_default(trit_bench_kernels_options *o);
+/* single-thread throughput of the generated kernels (tuned and default specs) and the references on
+ * BitNet b1.58 2B4T shapes, in L2 and from DRAM, against the measured read bandwidth; writes the tables
+ * and the targets' verdicts to out. TRIT_ERR_UNSUPPORTED in a build without LLVM */
+int trit_bench_kernels(trit_ctx *c, const trit_bench_kernels_options *o, FILE *out, trit_error *err);
 
 #ifdef __cplusplus
 }
