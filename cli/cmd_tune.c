@@ -1,19 +1,13 @@
-/* trit tune: autotunes the kernels of a model for this CPU (jit/tune.c) and shows the tuned
- * table (runtime/tunedb.c; --show works in builds without LLVM too). */
+/* trit tune: autotunes the kernels of a model for this CPU and shows the tuned table (trit_tune and
+ * trit_tune_show of include/trit.h; --show works in builds without LLVM too). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "cli/cli.h"
-#include "config.h"
-#include "kernel/model_specs.h"
-#include "format/gguf.h"
-#include "format/model_meta.h"
-#include "tune/tunedb.h"
-#if TRIT_HAVE_LLVM
-#include "tune/tune.h"
-#endif
+#include "include/trit.h"
 
 static void usage(FILE *f)
 {
@@ -35,89 +29,27 @@ static void usage(FILE *f)
 	           "  derived best.tsv.\n");
 }
 
-static int show(void)
+static void log_stderr(void *user, int level, const char *msg)
 {
-	char rec[4300];
-	struct error e;
-	snprintf(rec, sizeof rec, "%s/records.jsonl", tunedb_dir());
-	struct tune_record *r;
-	int n = tunedb_read(rec, &r, &e);
-	if (n < 0)
-		die("%s", e.msg);
-	const char *cpu = tune_host_cpu(), *feat = tune_host_features();
-	int other = 0, errors = 0;
-	for (int i = 0; i < n; i++) {
-		if (strcmp(r[i].cpu, cpu) || strcmp(r[i].features, feat))
-			other++;
-		else if (r[i].error[0])
-			errors++;
-	}
-	struct tune_best *b;
-	int nb = tunedb_derive_best(r, n, cpu, feat, &b);
-	free(r);
-	char best[4300];
-	snprintf(best, sizeof best, "%s/best.tsv", tunedb_dir());
-	if (mkdir_p(tunedb_dir(), &e) < 0 || tunedb_write_best(best, b, nb, &e) < 0)
-		die("%s", e.msg);
-	printf("tuned kernels for %s (%s)\n", cpu, feat);
-	printf("%d records (%d errors) from this CPU, %d from other CPUs ignored; %s\n", n - other, errors, other,
-	       rec);
-	if (nb == 0) {
-		printf("no tuned shapes yet: run 'trit tune MODEL'\n");
-		free(b);
-		return 0;
-	}
-	printf("%-12s %5s %10s %10s %10s %8s  %s\n", "shape", "batch", "time_ms", "Gweights/s", "default_ms",
-	       "speedup", "winner");
-	for (int i = 0; i < nb; i++) {
-		const struct kernel_spec *s = &b[i].spec;
-		char shape[32], spec[256], def[16] = "-", speed[16] = "-";
-		snprintf(shape, sizeof shape, "%dx%d", s->m, s->k);
-		spec_format(s, spec, sizeof spec);
-		if (b[i].default_time > 0) {
-			snprintf(def, sizeof def, "%.4f", b[i].default_time * 1e3);
-			snprintf(speed, sizeof speed, "x%.2f", b[i].default_time / b[i].time);
-		}
-		struct kernel_spec d;
-		char dspec[256] = "";
-		if (tune_default_spec(s->m, s->k, s->n, &d) == 0)
-			spec_format(&d, dspec, sizeof dspec);
-		printf("%-12s %5d %10.4f %10.1f %10s %8s  %s%s\n", shape, s->n, b[i].time * 1e3,
-		       (double)s->m * s->k * s->n / b[i].time * 1e-9, def, speed, spec + strlen("kernel "),
-		       !strcmp(dspec, spec) ? " (= default)" : "");
-	}
-	free(b);
-	return 0;
+	(void)user;
+	fprintf(stderr, level <= TRIT_LOG_WARN ? "trit: warning: %s\n" : "trit: %s\n", msg);
 }
 
-#if TRIT_HAVE_LLVM
-/* the model description of a .trit or .gguf file */
-static void load_model(const char *path, struct model_desc *m)
+/* the progress line on a terminal, redrawn in place and cleared as each key ends */
+static void show_progress(void *user, const trit_tune_progress *p)
 {
-	struct error e;
-	if (ends_with(path, ".gguf")) {
-		struct gguf g;
-		if (gguf_open(&g, path, &e) < 0)
-			die("%s", e.msg);
-		if (model_desc_from_gguf(&g, m, &e) < 0) {
-			gguf_close(&g);
-			die("%s: %s", path, e.msg);
-		}
-		gguf_close(&g);
+	(void)user;
+	if (p->key_done) {
+		fprintf(stderr, "\r\033[K");
 		return;
 	}
-	struct ir_file f;
-	if (ir_parse_file(path, &f, &e) < 0)
-		die("%s", e.msg);
-	if (!f.has_model) {
-		ir_free(&f);
-		die("%s holds no model description", path);
-	}
-	*m = f.model;
-	ir_free(&f);
+	char best[64] = "-";
+	if (p->best_ms > 0)
+		snprintf(best, sizeof best, "%.3f ms %s", p->best_ms, p->best_kind);
+	fprintf(stderr, "\r\033[K[%d/%d keys] %d candidates (%d errors)  m=%d k=%d n=%d best %s  %.0f s left",
+	        p->keys_done, p->keys, p->candidates, p->errors, p->m, p->k, p->n, best, p->seconds_left);
+	fflush(stderr);
 }
-
-#endif
 
 int cmd_tune(int argc, char **argv)
 {
@@ -161,46 +93,39 @@ int cmd_tune(int argc, char **argv)
 			model = a;
 		}
 	}
-	if (want_show && !model)
-		return show();
-	if (!model) {
+	if (!want_show && !model) {
 		usage(stderr);
 		return 1;
 	}
-#if TRIT_HAVE_LLVM
-	struct tune_options o;
-	struct error e;
-	tune_default_options(&o);
+	trit_ctx_options co;
+	trit_ctx_options_from_env(&co);
+	co.log = log_stderr;
+	trit_error err;
+	trit_ctx *ctx = trit_ctx_init(&co, &err);
+	if (!ctx)
+		die("%s", err.msg);
+	if (!model) {
+		if (trit_tune_show(ctx, stdout, &err) < 0)
+			die("%s", err.msg);
+		trit_ctx_finish(ctx);
+		return 0;
+	}
+	trit_tune_options o;
+	trit_tune_options_default(&o);
 	o.budget = budget;
 	o.candidate_timeout = timeout;
 	o.reps = reps;
-	o.tty = isatty(2);
+	o.batches = batch;
+	o.kinds = kinds;
 	const char *crash = getenv("TRIT_TUNE_CRASH_TEST");
 	o.crash_test = crash && *crash && strcmp(crash, "0");
-	if (batch && (o.nbatches = parse_batch_list(batch, o.batches, &e)) < 0)
-		die("--batch: %s", e.msg);
-	if (kinds && (o.nkinds = parse_kind_list(kinds, o.kinds, &e)) < 0)
-		die("--kinds: %s", e.msg);
-	struct model_desc m;
-	load_model(model, &m);
-	struct tune_summary sum;
-	printf("tuning %s on %s: budget %.0f s, %d batch class%s\n", m.name, tune_host_cpu(), budget,
-	       o.nbatches, o.nbatches > 1 ? "es" : "");
-	fflush(stdout);
-	if (tune_model(&m, &o, &sum, &e) < 0)
-		die("%s", e.msg);
-	printf("%s%d of %d shape/batch keys tuned, %d candidates measured (%d errors) in %.1f s; records in %s/\n",
-	       sum.interrupted ? "interrupted: " : "", sum.keys_done, sum.keys, sum.candidates, sum.errors,
-	       sum.seconds, tunedb_dir());
-	if (want_show)
-		show();
-	return sum.interrupted ? 130 : 0;
-#else
-	(void)batch;
-	(void)kinds;
-	(void)budget;
-	(void)timeout;
-	(void)reps;
-	die("this trit was built without LLVM: tuning needs the JIT (trit tune --show still works)");
-#endif
+	if (isatty(2))
+		o.progress = show_progress;
+	trit_tune_result r;
+	if (trit_tune(ctx, model, &o, stdout, &r, &err) < 0)
+		die("%s", err.msg);
+	if (want_show && trit_tune_show(ctx, stdout, &err) < 0)
+		die("%s", err.msg);
+	trit_ctx_finish(ctx);
+	return r.interrupted ? 130 : 0;
 }

@@ -99,17 +99,14 @@ struct run {
 	int crash_pending;  /* o->crash_test, until the first trial */
 };
 
-static void progress(const struct run *run, const struct key_state *ks, const struct shape_data *d)
+static void progress(const struct run *run, const struct key_state *ks, const struct shape_data *d, int key_done)
 {
-	if (!run->o->tty)
+	if (!run->o->progress)
 		return;
-	char best[64] = "-";
-	if (ks->best_score > 0)
-		snprintf(best, sizeof best, "%.3f ms %s", ks->best_score * 1e3, kind_name(ks->best.kind));
-	fprintf(stderr, "\r\033[K[%d/%d keys] %d candidates (%d errors)  m=%d k=%d n=%d best %s  %.0f s left",
-	        run->sum->keys_done, run->sum->keys, run->sum->candidates, run->sum->errors, d->m, d->k, d->n,
-	        best, run->end - now_seconds() > 0 ? run->end - now_seconds() : 0);
-	fflush(stderr);
+	double left = run->end - now_seconds();
+	struct tune_progress p = {run->sum->keys, run->sum->keys_done, run->sum->candidates, run->sum->errors,
+	                          d->m, d->k, d->n, ks->best_score, ks->best.kind, left > 0 ? left : 0, key_done};
+	run->o->progress(run->o->progress_user, &p);
 }
 
 /* whether a candidate measured (l2, dram) in the search may go on to duel the default: its score is
@@ -163,7 +160,7 @@ static void write_record(struct run *run, const struct shape_data *d, const stru
 	tune_record_stamp(&rec, TRIT_LLVM_VERSION);
 	struct error e;
 	if (tunedb_append(run->records, &rec, &e) < 0)
-		warn("%s", e.msg);
+		log_to(&run->o->log, LOG_WARN, "%s", e.msg);
 	run->sum->candidates++;
 	if (!r->ok)
 		run->sum->errors++;
@@ -234,7 +231,7 @@ static int try_candidate(struct run *run, struct key_state *ks, struct shape_dat
 		ks->default_l2 = r->l2;
 		ks->default_dram = r->dram;
 	}
-	progress(run, ks, d);
+	progress(run, ks, d, 0);
 	return 0;
 }
 
@@ -256,7 +253,7 @@ static int duel(struct run *run, struct key_state *ks, struct shape_data *d, con
 		return -1;
 	write_record(run, d, &two[0], &cr.r[0], NULL, NULL);
 	write_record(run, d, &two[1], &cr.r[1], &two[0], &cr.r[0]);
-	progress(run, ks, d);
+	progress(run, ks, d, 0);
 	if (!cr.r[0].ok || !cr.r[1].ok)
 		return 0;
 	/* the default's fastest figures so far: later duels go to candidates that still beat them */
@@ -283,8 +280,10 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 	int have_def = tune_default_spec(d->m, d->k, d->n, &def) == 0;
 	int ns = tune_seed_candidates(d->m, d->k, d->n, run->o->kinds, run->o->nkinds, run->cpu, seeds,
 	                              MAX_CANDIDATES);
+	FILE *out = run->o->out;
 	if (ns == 0) {
-		printf("m=%d k=%d n=%d: no kernel kind can hold this shape; skipped\n", d->m, d->k, d->n);
+		if (out)
+			fprintf(out, "m=%d k=%d n=%d: no kernel kind can hold this shape; skipped\n", d->m, d->k, d->n);
 		return 0;
 	}
 	int stop = 0;
@@ -329,22 +328,23 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 		}
 	}
 	run->sum->keys_done++;
-	if (run->o->tty)
-		fprintf(stderr, "\r\033[K");
+	progress(run, &ks, d, 1);
+	if (!out)
+		return stop ? -1 : 0;
 	char spec[256] = "(none measured)";
 	if (ks.best_score > 0)
 		spec_format(&ks.best, spec, sizeof spec);
 	int is_def = ks.have_default && have_def && tune_same_spec(&ks.best, &def);
-	printf("m=%d k=%d n=%d: %d measured, best %s%s", d->m, d->k, d->n, ks.nmeasured, spec,
+	fprintf(out, "m=%d k=%d n=%d: %d measured, best %s%s", d->m, d->k, d->n, ks.nmeasured, spec,
 	       is_def ? " (= default)" : "");
 	if (ks.best_score > 0)
-		printf(" L2 %.3f ms, DRAM %.3f ms (%.1f G weights/s)", ks.best_l2 * 1e3, ks.best_dram * 1e3,
+		fprintf(out, " L2 %.3f ms, DRAM %.3f ms (%.1f G weights/s)", ks.best_l2 * 1e3, ks.best_dram * 1e3,
 		       (double)d->m * d->k * d->n / ks.best_score * 1e-9);
 	if (ks.have_default && ks.best_score > 0 && !is_def)
-		printf(", default in the duel L2 %.3f ms, DRAM %.3f ms, x%.2f", ks.duel_l2 * 1e3, ks.duel_dram * 1e3,
+		fprintf(out, ", default in the duel L2 %.3f ms, DRAM %.3f ms, x%.2f", ks.duel_l2 * 1e3, ks.duel_dram * 1e3,
 		       tune_score(d->n, ks.duel_l2, ks.duel_dram) / ks.best_score);
-	printf("\n");
-	fflush(stdout);
+	fprintf(out, "\n");
+	fflush(out);
 	return stop ? -1 : 0;
 }
 
@@ -389,8 +389,6 @@ int tune_model(const struct model_desc *m, const struct tune_options *o, struct 
 	}
 	sigaction(SIGINT, &old, NULL);
 	sum->interrupted = interrupted != 0;
-	if (o->tty)
-		fprintf(stderr, "\r\033[K");
 	if (!o->records && tunedb_rebuild(e) < 0)
 		return -1;
 	sum->seconds = now_seconds() - start;

@@ -11,9 +11,20 @@
 #include <stdio.h>
 
 #include "base/cpu.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "ir/ir.h"
 #include "kernel/model_specs.h"
+
+/* where a tuning run stands */
+struct tune_progress {
+	int keys, keys_done, candidates, errors;
+	int32_t m, k, n;            /* the key being tuned */
+	double best_score;          /* its best score so far, seconds; <= 0 = none yet */
+	enum kernel_kind best_kind;
+	double seconds_left;        /* of the budget */
+	int key_done;               /* 1: this key is finished (its line goes to out next) */
+};
 
 struct tune_options {
 	double budget;              /* seconds for the whole run */
@@ -24,10 +35,14 @@ struct tune_options {
 	double candidate_timeout;   /* seconds one candidate may take (compile + verify + time) */
 	int reps;                   /* DRAM windows = reps (2..8), L2 calls = 4 x reps (<= 32);
 	                             * the fastest of each is kept (tune/kmeasure.h) */
-	int tty;                    /* 1: a \r progress line on stderr; 0: one line per shape */
 	const char *records;        /* log path; NULL = tunedb_dir()/records.jsonl */
 	int crash_test;             /* 1: the first candidate's child dies of SIGSEGV before measuring,
 	                             * to check the isolation (TRIT_TUNE_CRASH_TEST) */
+	FILE *out;                  /* one line per shape and batch class; NULL = none */
+	/* called after each candidate and as each key ends (p->key_done); NULL = none */
+	void (*progress)(void *user, const struct tune_progress *p);
+	void *progress_user;
+	struct log_sink log;        /* warnings: a record that could not be written */
 };
 
 /* what one tuning run did */
@@ -60,8 +75,8 @@ void tune_default_options(struct tune_options *o);
 /* the distinct (m, k) shapes of a model's linears; returns the count */
 int tune_model_shapes(const struct model_desc *m, int32_t (*shapes)[2], int max);
 /* tunes every shape × batch class of m within o->budget, single thread (tune/kmeasure.h): the
- * default spec is always measured first and kept unless a candidate tune_beats_default; progress
- * goes to stderr (tty) or stdout.
+ * default spec is always measured first and kept unless a candidate tune_beats_default; a line
+ * per key goes to o->out, progress to o->progress; nothing is printed otherwise.
  * Returns 0 (also when interrupted: what was measured is kept) or -1 with a message. */
 int tune_model(const struct model_desc *m, const struct tune_options *o, struct tune_summary *sum,
                struct error *e);
