@@ -69,13 +69,8 @@ static void print_row(const trit_model_stats *st, const char *desc, int threads,
 int cmd_bench(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--kernels")) {
-#if TRIT_HAVE_LLVM
+		if (!strcmp(argv[i], "--kernels"))
 			return bench_kernels_main(argc, argv);
-#else
-			die("bench: --kernels needs the generated kernels; this trit was built without LLVM");
-#endif
-		}
 	struct run_opts o;
 	run_opts_default(&o);
 	int pp = 128, tg = 64, reps = 5, nthreads = 0, threads[16], nheads = 2, heads[2] = {0, 1};
