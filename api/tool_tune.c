@@ -64,10 +64,11 @@ static int derive_best(const char *dir, struct tune_best **best, int *nbest, int
 int trit_tune_show(trit_ctx *c, FILE *out, trit_error *err)
 {
 	char dir[4200];
-	struct tune_best *b;
-	int nb, n, errors, other;
-	if (records_dir(c, dir, sizeof dir, err) < 0 || derive_best(dir, &b, &nb, &n, &errors, &other, err) < 0)
-		return err ? err->code : TRIT_ERR_IO;
+	struct tune_best *b = NULL;
+	int nb = 0, n = 0, errors = 0, other = 0, rc;
+	if ((rc = records_dir(c, dir, sizeof dir, err)) < 0 ||
+	    (rc = derive_best(dir, &b, &nb, &n, &errors, &other, err)) < 0)
+		return rc;
 	fprintf(out, "tuned kernels for %s (%s)\n", tune_host_cpu(), tune_host_features());
 	fprintf(out, "%d records (%d errors) from this CPU, %d from other CPUs ignored; %s/records.jsonl\n", n - other,
 	        errors, other, dir);
@@ -150,8 +151,9 @@ int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *opt, FILE
 		opt = &def;
 	}
 	char dir[4200], records[4300];
-	if (records_dir(c, dir, sizeof dir, err) < 0)
-		return TRIT_ERR_ARG;
+	int rc = records_dir(c, dir, sizeof dir, err);
+	if (rc < 0)
+		return rc;
 	snprintf(records, sizeof records, "%s/records.jsonl", dir);
 	struct tune_options o;
 	struct error e;
@@ -173,8 +175,8 @@ int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *opt, FILE
 	if (opt->kinds && (o.nkinds = parse_kind_list(opt->kinds, o.kinds, &e)) < 0)
 		return api_failf(err, TRIT_ERR_ARG, "--kinds: %s", e.msg);
 	struct model_desc m;
-	if (load_model(model, &m, err) < 0)
-		return err ? err->code : TRIT_ERR_FORMAT;
+	if ((rc = load_model(model, &m, err)) < 0)
+		return rc;
 	if (out) {
 		fprintf(out, "tuning %s on %s: budget %.0f s, %d batch class%s\n", m.name, tune_host_cpu(), o.budget,
 		        o.nbatches, o.nbatches > 1 ? "es" : "");
@@ -183,10 +185,10 @@ int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *opt, FILE
 	struct tune_summary sum;
 	if (tune_model(&m, &o, &sum, &e) < 0)
 		return api_fail(err, TRIT_ERR_ARG, &e);
-	struct tune_best *b;
-	int nb, n, errors, other;
-	if (derive_best(dir, &b, &nb, &n, &errors, &other, err) < 0)
-		return err ? err->code : TRIT_ERR_IO;
+	struct tune_best *b = NULL;
+	int nb = 0, n = 0, errors = 0, other = 0;
+	if ((rc = derive_best(dir, &b, &nb, &n, &errors, &other, err)) < 0)
+		return rc;
 	free(b);
 	tunedb_reset();
 	if (out)
