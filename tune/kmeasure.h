@@ -1,5 +1,5 @@
 /* kmeasure.h: timing one BitLinear kernel on one thread, the same way for `trit tune` (tune/search.c)
- * and `trit bench --kernels` (cli/bench_kernels.c), so the tuner ranks kernels under the
+ * and `trit bench --kernels` (tune/kbench.c), so the tuner ranks kernels under the
  * conditions the bench reports:
  *   L2:   rows [0, R) of the matrix, R the most whole row tiles (bm) whose packed weights fit in
  *         km_l2_budget(); a warm-up call, then `reps` calls, the fastest kept.
