@@ -54,7 +54,7 @@ static int compare(int32_t m, int32_t k, int32_t n, int32_t row0, int32_t row1, 
 TEST(avx2_ref_equals_reference_on_shapes)
 {
 	if (!avx2_ref_available()) {
-		printf("skip: no AVX2 on this CPU\n");
+		test_skip("no AVX2 on this CPU");
 		return;
 	}
 	static const int32_t shapes[][2] = {{1, 128}, {5, 256}, {37, 384}, {64, 2560}, {33, 6912}};

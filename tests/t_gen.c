@@ -366,7 +366,7 @@ static int amx_skip(void)
 {
 	if (isa_available(ISA_AMX, cpu_host()))
 		return 0;
-	printf("SKIP: this CPU (or OS) gives no AMX-INT8\n");
+	test_skip("this CPU (or OS) gives no AMX-INT8");
 	return 1;
 }
 

@@ -338,7 +338,7 @@ TEST(lookup_uses_best_tsv_of_this_cpu)
 	struct error e;
 	CHECKF(tunedb_rebuild(&e) == 1, "%s", e.msg);
 	if (!isa_available(ISA_AVX2, cpu_host())) {
-		printf("skip: the tuned spec needs avx2\n");
+		test_skip("the tuned spec needs avx2");
 		return;
 	}
 	CHECK(tunedb_lookup(256, 256, 1, &s) == 0);

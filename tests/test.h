@@ -1,6 +1,6 @@
 /* test.h: a tiny test framework. Each TEST() registers itself; tests/test_main.c runs them all
- * (or the ones named on the command line) and prints one "PASS name" / "FAIL name: why" line each,
- * which tests/run.sh counts. */
+ * (or the ones named on the command line) and prints one "PASS name" / "FAIL name: why" /
+ * "SKIP name: why" line each, which tests/run.sh counts. */
 #ifndef TRIT_TEST_H
 #define TRIT_TEST_H
 
@@ -11,6 +11,8 @@ typedef void (*test_fn)(void);
 void test_register(const char *name, test_fn fn);
 /* records a failure of the running test (file:line and a message) */
 void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* marks the running test skipped (this machine cannot run it) with a reason; the test should return */
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 when the running test has failed (so a test can stop early) */
 int test_failed(void);
 /* a temporary directory for the running process, removed at exit; returns its path */

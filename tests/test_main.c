@@ -12,8 +12,8 @@ struct test {
 };
 
 static struct test tests[512];
-static int ntests, failed;
-static char failmsg[1024];
+static int ntests, failed, skipped;
+static char failmsg[1024], skipmsg[256];
 static char tmpdir[256];
 
 void test_register(const char *name, test_fn fn)
@@ -30,6 +30,15 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(failmsg + n, sizeof(failmsg) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+void test_skip(const char *fmt, ...)
+{
+	skipped = 1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(skipmsg, sizeof(skipmsg), fmt, ap);
 	va_end(ap);
 }
 
@@ -76,12 +85,14 @@ int main(int argc, char **argv)
 			if (!want)
 				continue;
 		}
-		failed = 0;
-		failmsg[0] = 0;
+		failed = skipped = 0;
+		failmsg[0] = skipmsg[0] = 0;
 		tests[i].fn();
 		if (failed) {
 			printf("FAIL %s: %s\n", tests[i].name, failmsg);
 			fail++;
+		} else if (skipped) {
+			printf("SKIP %s: %s\n", tests[i].name, skipmsg);
 		} else {
 			printf("PASS %s\n", tests[i].name);
 			pass++;
