@@ -1,7 +1,8 @@
 #!/bin/sh
-# jit_cli.sh: trit gen / kernel / cache from the command line: IR and asm contents, clear errors for
-# bad flags, refusal of an ISA the CPU lacks, `trit kernel` against an independent product, a warm
-# second process that compiles nothing, and 4 processes filling one empty cache at once.
+# jit_cli.sh: trit gen / kernel / cache from the command line: IR and asm contents (I2_S, TL1, TL2 on
+# x86, and the portable tier for AArch64), clear errors for bad flags, refusal of an ISA the CPU lacks,
+# `trit kernel` against an independent product, a warm second process that compiles nothing, and 4
+# processes filling one empty cache at once.
 set -u
 trit=${TRIT:-./trit}
 src=${TRIT_SRCDIR:-.}
@@ -31,20 +32,24 @@ if has_flag avx_vnni || has_flag avx512_vnni; then
 fi
 "$trit" gen "i2s m=256 k=256 isa=avx2" --emit=asm >"$tmp/k2.s" 2>"$tmp/err" && grep -q 'vpmaddubsw\|vpmaddwd' "$tmp/k2.s" &&
 	! grep -q vpdpbusd "$tmp/k2.s" && pass gen_asm_avx2 || fail gen_asm_avx2 "$(cat "$tmp/err")"
-if "$trit" gen "tl1 m=256 k=256 isa=avx2" --emit=asm >"$tmp/tl1.s" 2>"$tmp/err"; then
-	grep -q pshufb "$tmp/tl1.s" && pass gen_asm_tl1_pshufb || fail gen_asm_tl1_pshufb "no pshufb in TL1 asm"
-else
-	echo "note: TL1 is not generated yet: $(cat "$tmp/err")"
-fi
-"$trit" gen "i2s m=256 k=256" --no-opt --target aarch64-linux-gnu --cpu cortex-a76 >"$tmp/a64.ll" 2>"$tmp/err"
-st=$?
-if [ $st -eq 0 ]; then
-	grep -q 'target triple = "aarch64' "$tmp/a64.ll" && pass gen_aarch64 || fail gen_aarch64 "wrong triple"
-else
-	# the generator has no scalar (portable) tier yet: the refusal must be one clear line
-	[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'scalar' "$tmp/err" && echo "note: $(cat "$tmp/err")" &&
-		pass gen_aarch64_refused_clearly || fail gen_aarch64 "$(cat "$tmp/err")"
-fi
+# TL1 and TL2 are generated: IR with the kernel's function, asm with the table lookups (vpshufb)
+for kind in tl1 tl2; do
+	"$trit" gen "$kind m=256 k=256 isa=avx2" >"$tmp/$kind.ll" 2>"$tmp/err" &&
+		grep -q 'define void @trit_k_[0-9a-f]\{16\}(' "$tmp/$kind.ll" && grep -q "^; kernel $kind m=256 k=256 n=1 isa=avx2" "$tmp/$kind.ll" &&
+		pass gen_ir_$kind || fail gen_ir_$kind "$(cat "$tmp/err")"
+	"$trit" gen "$kind m=256 k=256 isa=avx2" --emit=asm >"$tmp/$kind.s" 2>"$tmp/err" && grep -q vpshufb "$tmp/$kind.s" &&
+		pass gen_asm_${kind}_pshufb || fail gen_asm_${kind}_pshufb "no vpshufb in the $kind asm: $(cat "$tmp/err")"
+done
+# AArch64: the portable (scalar) tier, IR for the aarch64 triple and asm that LLVM vectorised to NEON
+"$trit" gen "i2s m=256 k=256" --no-opt --target aarch64-linux-gnu --cpu cortex-a76 >"$tmp/a64.ll" 2>"$tmp/err" &&
+	grep -q 'target triple = "aarch64' "$tmp/a64.ll" && grep -q '^; kernel i2s m=256 k=256 n=1 isa=scalar ' "$tmp/a64.ll" &&
+	grep -q 'define void @trit_k_[0-9a-f]\{16\}(' "$tmp/a64.ll" && pass gen_aarch64 || fail gen_aarch64 "$(cat "$tmp/err" "$tmp/a64.ll" | head -n 5)"
+for kind in i2s tl1 tl2; do
+	"$trit" gen "$kind m=256 k=256" --emit=asm --target aarch64-linux-gnu --cpu cortex-a76 >"$tmp/a64.s" 2>"$tmp/err" &&
+		grep -q '^# target aarch64' "$tmp/a64.s" && grep -q '[[:space:]]v[0-9]*\.\(16b\|8h\|4s\)' "$tmp/a64.s" &&
+		grep -q '^[[:space:]]*ret$' "$tmp/a64.s" && ! grep -q '%[re]\?[a-d]x\|ymm' "$tmp/a64.s" &&
+		pass gen_aarch64_asm_$kind || fail gen_aarch64_asm_$kind "$(cat "$tmp/err")"
+done
 
 # bad input: one clear line on stderr, exit 1, nothing on stdout
 bad() { # name, args...
@@ -91,6 +96,10 @@ open(d + "/W_bad.bin", "wb").write(bytes([2]) * (m * k))
 PY
 "$trit" kernel "i2s m=96 k=256 n=3 isa=avx2" --in "$tmp/W.bin" "$tmp/X.bin" >"$tmp/y_got.txt" 2>"$tmp/err" &&
 	cmp -s "$tmp/y_got.txt" "$tmp/y.txt" && pass kernel_matches_python || fail kernel_matches_python "$(cat "$tmp/err")"
+for kind in tl1 tl2; do
+	"$trit" kernel "$kind m=96 k=256 n=3 isa=avx2" --in "$tmp/W.bin" "$tmp/X.bin" >"$tmp/y_got.txt" 2>"$tmp/err" &&
+		cmp -s "$tmp/y_got.txt" "$tmp/y.txt" && pass kernel_${kind}_matches_python || fail kernel_${kind}_matches_python "$(cat "$tmp/err")"
+done
 "$trit" kernel "i2s m=96 k=256 n=3" --in "$tmp/W.bin" "$tmp/X.bin" --out "$tmp/y.bin" 2>"$tmp/err" &&
 	[ "$(wc -c <"$tmp/y.bin")" -eq $((96 * 3 * 4)) ] && pass kernel_out_file || fail kernel_out_file "$(cat "$tmp/err")"
 bad kernel_wrong_w_size kernel "i2s m=128 k=256 n=3" --in "$tmp/W.bin" "$tmp/X.bin"
