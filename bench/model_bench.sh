@@ -1,7 +1,7 @@
 #!/bin/sh
-# model_bench.sh: the issue-4 whole-model table. Makes (once, seeded) the BitNet-b1.58-2B4T-shaped I2_S
-# models with F16 tied embeddings, one with the real 128256-token vocabulary and one with 32000 tokens
-# (the shape peers.md measured), and runs `trit bench` on each at 1 and 2 threads with the F16 and the
+# model_bench.sh: the whole-model table of bench/model.md. Makes (once, seeded) the BitNet-b1.58-2B4T-shaped
+# I2_S models with F16 tied embeddings, one with the real 128256-token vocabulary and one with 32000 tokens
+# (the shape the peer runtimes in bench/model.md were measured on), and runs `trit bench` on each at 1 and 2 threads with the F16 and the
 # int8 (--lm-head q8) output layer. The last column is the decode roofline measured in the same run.
 #   sh bench/model_bench.sh [DIR]      (DIR holds the ~0.7 and ~1.2 GB models; default /tmp)
 # Environment: TRIT (default build/trit), REPS (3), PP (128), TG (64).

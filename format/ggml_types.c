@@ -1,5 +1,5 @@
 /* ggml_types.c: sizes of ggml tensor types, row decoders, and the ternary codecs for the six types
- * that can hold BitLinear weights (byte layouts: research/model-format.md §2.5-2.6). */
+ * that can hold BitLinear weights (byte layouts as llama.cpp's ggml and bitnet.cpp write them). */
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* mkmodel.h: seeded random models for any architecture, written with exactly the metadata keys
- * and tensor names of real files (research/model-format.md §2.2, §2.3, §6). */
+ * and tensor names of real files (those of the published BitNet b1.58 2B4T GGUF, per architecture). */
 #ifndef TRIT_MKMODEL_H
 #define TRIT_MKMODEL_H
 

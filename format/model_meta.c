@@ -1,5 +1,5 @@
 /* model_meta.c: a model description from a GGUF file's metadata and tensor shapes, and back
- * (the exact key names of real files: research/model-format.md §2.2). */
+ * (the exact key names that real bitnet.cpp and llama.cpp files use). */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* model_meta.h: the mapping between a GGUF file's metadata keys and a model description
- * (exact key names per architecture: research/model-format.md §2.2). */
+ * (the exact key names real files use, per architecture). */
 #ifndef TRIT_MODEL_META_H
 #define TRIT_MODEL_META_H
 

@@ -28,7 +28,7 @@ struct kernel_args {
 /* the fixed C signature of every kernel */
 typedef void (*kernel_fn)(const struct kernel_args *a);
 
-/* Quantizes one token (the numerical contract, DESIGN.md):
+/* Quantizes one token (the numerical contract, docs/kernels.md §1):
  *   amax = max(max|x|, 1e-5); s = 127/amax; q = clamp(round_half_even(x*s), -127, 127)
  * Returns s. Runs the fastest form this CPU has; every form gives the same bytes. */
 float quantize_act(const float *x, int64_t k, int8_t *q);

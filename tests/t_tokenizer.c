@@ -893,8 +893,8 @@ TEST(malformed_spm_vocabularies)
 /* ---- golden vectors against the real Llama-3 vocabulary (opt-in) ---- */
 
 /* The Llama-3 vocabulary cannot be fetched offline, so this runs only when TRIT_LLAMA3_GGUF names
- * a GGUF file that carries it (e.g. the BitNet b1.58 2B4T model). Vectors: model-format.md §3.4,
- * cross-checked there between tokenizers.js and llama3-tokenizer-js. */
+ * a GGUF file that carries it (e.g. the BitNet b1.58 2B4T model). Vectors: the built-in tests of npm
+ * llama3-tokenizer-js 1.2.0, which agree with HF tokenizers on the Llama-3 tokenizer.json. */
 TEST(llama3_golden_vectors)
 {
 	const char *path = getenv("TRIT_LLAMA3_GGUF");

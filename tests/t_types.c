@@ -76,7 +76,7 @@ TEST(tensor_sizes)
 	CHECK(ggml_tensor_nbytes(GGML_TYPE_F32, huge2, 1, &n, &e) == -1);
 }
 
-/* all-zero trits with some set: the bytes encoders produce (research/model-format.md §2.5-2.6) */
+/* all-zero trits with some set: the bytes the encoders produce (I2_S: 2-bit codes t+1 as in bitnet.cpp) */
 TEST(i2s_bytes)
 {
 	int8_t t[256] = {0};

@@ -1,12 +1,12 @@
 """forward.py: an independent numpy reference of the transformer forward pass trit runs.
 
-Architectures (research/model-format.md section 1):
+Architectures (as llama.cpp and bitnet.cpp build them):
   bitnet-b1.58 / bitnet-25 / bitnet-1.58: squared-ReLU gated FFN, attn/ffn sub-norms, NEOX RoPE
   bitnet:                                 SiLU gated FFN, sub-norms, NEOX RoPE
   llama:                                  SiLU gated FFN, no sub-norms, NORM RoPE (pairs 2i, 2i+1)
 
 The inputs of the 7 BitLinear projections (q k v o gate up down) are quantized per token exactly
-as DESIGN.md's numerical contract says, in float32:
+as the numerical contract (docs/kernels.md section 1) says, in float32:
   amax = max(max|x|, 1e-5); s = 127/amax; q = clip(rint(x*s), -127, 127)  (rint: half to even)
   y = float32(sum t*q) * (alpha/s)
 The output layer (output.weight, or token_embd when tied) is not quantized.

@@ -1,7 +1,7 @@
 """gguf_reader.py: a small, independent GGUF v2/v3 reader with numpy decoders for the tensor
 types trit uses (F32, F16, BF16, Q8_0, Q4_K, Q5_K, Q6_K, TQ1_0, TQ2_0, I2_S).
 
-Written from research/model-format.md section 2 only (not from trit's C sources), so that the
+Written from the GGUF and ggml/bitnet.cpp type layouts only (not from trit's C sources), so that the
 end-to-end test compares two independent readings of the format.
 
 Usage as a tool:  python3 gguf_reader.py FILE.gguf   (prints the metadata and the tensor table)
