@@ -5,15 +5,9 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "config.h" /* this build's, found through -I. (the build directory) */
 #include "cli/cli.h"
-
-#if TRIT_HAVE_LLVM
-#include "gen/gen.h"
-#include "ir/ir.h"
-#include "jit/aot.h"
-#include "kernel/model_specs.h"
-#include "jit/target.h"
+#include "cli/run_common.h"
+#include "include/trit.h"
 
 static void usage(FILE *f)
 {
@@ -29,8 +23,10 @@ static void usage(FILE *f)
 
 int cmd_aot(int argc, char **argv)
 {
-	const char *model = NULL, *triple = NULL, *cpu = NULL, *isa_s = NULL, *out = NULL;
-	const char *kinds_s = "i2s", *batch_s = "1";
+	if (!trit_can_compile())
+		die("aot: this trit was built with --without-llvm; 'trit aot' needs LLVM");
+	trit_aot_options o;
+	trit_aot_options_default(&o);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int more = i + 1 < argc;
@@ -38,92 +34,33 @@ int cmd_aot(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(a, "--target") && more) {
-			triple = argv[++i];
+			o.triple = argv[++i];
 		} else if (!strcmp(a, "--cpu") && more) {
-			cpu = argv[++i];
+			o.cpu = argv[++i];
 		} else if (!strcmp(a, "--isa") && more) {
-			isa_s = argv[++i];
+			o.isa = argv[++i];
 		} else if (!strcmp(a, "--kinds") && more) {
-			kinds_s = argv[++i];
+			o.kinds = argv[++i];
 		} else if (!strcmp(a, "--batch") && more) {
-			batch_s = argv[++i];
+			o.batch = argv[++i];
 		} else if (!strcmp(a, "-o") && more) {
-			out = argv[++i];
+			o.output = argv[++i];
 		} else if (a[0] == '-') {
 			die("aot: unknown or incomplete option '%s' (see trit aot --help)", a);
-		} else if (!model) {
-			model = a;
+		} else if (!o.model) {
+			o.model = a;
 		} else {
-			die("aot: more than one model given ('%s' and '%s')", model, a);
+			die("aot: more than one model given ('%s' and '%s')", o.model, a);
 		}
 	}
-	if (!model)
+	if (!o.model)
 		die("aot: missing MODEL.trit (see trit aot --help)");
-	if (!out)
+	if (!o.output)
 		die("aot: missing -o OUTPUT.o");
-	if (!ends_with(out, ".o"))
-		die("aot: the output name must end in .o (the header is written next to it as .h), got '%s'", out);
-
-	struct error e;
-	enum kernel_kind kinds[MAX_LIST];
-	int32_t batches[MAX_LIST];
-	int nk = parse_kind_list(kinds_s, kinds, &e);
-	if (nk < 0)
-		die("aot: --kinds: %s", e.msg);
-	int nb = parse_batch_list(batch_s, batches, &e);
-	if (nb < 0)
-		die("aot: --batch: %s", e.msg);
-	enum isa isa = ISA_SCALAR;
-	if (isa_s && isa_parse(isa_s, &isa) < 0)
-		die("aot: unknown --isa '%s' (scalar, avx2, avxvnni, avx512vnni, amx, neon, dotprod)", isa_s);
-
-	struct target t;
-	int host = !triple && !cpu;
-	if (host ? target_host(&t, &e) < 0 : target_foreign(&t, triple, cpu, "", &e) < 0)
-		die("aot: %s", e.msg);
-	/* the host's best vector tier unless --isa says otherwise: not AMX, whose tile state a process must
-	 * request before the first instruction (runtime/kernels.c never looks AMX up among AOT objects) */
-	int want_isa = isa_s ? (int)isa
-	               : host ? (int)isa_best(KIND_I2S, 1, kernel_host_cpu())
-	                      : target_is_x86(&t) ? ISA_AVX2 : ISA_SCALAR;
-	if (!host && target_supports_isa(&t, (enum isa)want_isa, &e) < 0)
-		die("aot: %s", e.msg);
-	if (!host) {
-		target_free(&t);
-		if (target_foreign(&t, triple, cpu, gen_isa_features((enum isa)want_isa), &e) < 0)
-			die("aot: %s", e.msg);
-	}
-
-	struct ir_file f;
-	if (ir_parse_file(model, &f, &e) < 0)
-		die("aot: %s", e.msg);
-	if (!f.has_model)
-		die("aot: %s describes no model", model);
-	struct kernel_spec *specs;
-	int n = model_kernel_specs(&f.model, kinds, nk, batches, nb, want_isa, kernel_host_cpu(), &specs, &e);
-	if (n < 0)
-		die("aot: %s", e.msg);
-
-	size_t hl = strlen(out);
-	char *header = xstrdup(out);
-	header[hl - 1] = 'h';
-	if (aot_emit(&t, host ? kernel_host_cpu() : NULL, specs, n, out, header, &e) < 0)
-		die("aot: %s", e.msg);
-	fprintf(stderr, "trit: aot: %d kernels for %s (cpu %s) -> %s, %s\n", n, t.triple, t.cpu, out, header);
-	free(header);
-	free(specs);
-	ir_free(&f);
-	target_free(&t);
+	trit_ctx *c = cli_ctx();
+	trit_error err;
+	if (trit_aot(c, &o, &err) < 0)
+		die("aot: %s", err.msg);
+	trit_ctx_finish(c);
 	return 0;
 }
-
-#else
-
-int cmd_aot(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	die("aot: this trit was built with --without-llvm; 'trit aot' needs LLVM");
-}
-
-#endif

@@ -3,14 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h" /* this build's, found through -I. (the build directory) */
+#include "base/util.h"
 #include "cli/cli.h"
-#include "ir/ir.h"
-#include "jit/cache.h"
-#if TRIT_HAVE_LLVM
-#include "jit/jit.h"
-#endif
-#include "kernel/model_specs.h"
+#include "cli/run_common.h"
+#include "include/trit.h"
 
 static void usage(FILE *f)
 {
@@ -23,80 +19,11 @@ static void usage(FILE *f)
 	           "               \"compiled N, cached M\"\n");
 }
 
-struct listing {
-	int bad;
-	uint64_t bytes;
-};
-
-static void print_entry(const struct cache_entry *ce, void *arg)
-{
-	struct listing *l = arg;
-	char age[32];
-	if (ce->age < 120)
-		snprintf(age, sizeof(age), "%.0fs", ce->age);
-	else if (ce->age < 7200)
-		snprintf(age, sizeof(age), "%.0fm", ce->age / 60);
-	else if (ce->age < 172800)
-		snprintf(age, sizeof(age), "%.0fh", ce->age / 3600);
-	else
-		snprintf(age, sizeof(age), "%.0fd", ce->age / 86400);
-	printf("%s %8llu %5s  %s%s\n", ce->hex, (unsigned long long)ce->size, age,
-	       ce->why ? "INVALID: " : "", ce->why ? ce->why : ce->spec);
-	l->bad += ce->why != NULL;
-	l->bytes += ce->size;
-}
-
-#if TRIT_HAVE_LLVM
-static int warm(const char *model_path, const char *kinds_s, const char *batch_s)
-{
-	struct error e;
-	enum kernel_kind kinds[MAX_LIST];
-	int32_t batches[MAX_LIST];
-	int nk = parse_kind_list(kinds_s, kinds, &e);
-	if (nk < 0)
-		die("cache: --kinds: %s", e.msg);
-	int nb = parse_batch_list(batch_s, batches, &e);
-	if (nb < 0)
-		die("cache: --batch: %s", e.msg);
-	struct ir_file f;
-	if (ir_parse_file(model_path, &f, &e) < 0)
-		die("cache: %s", e.msg);
-	if (!f.has_model)
-		die("cache: %s describes no model", model_path);
-	struct kernel_spec *specs;
-	int n = model_kernel_specs(&f.model, kinds, nk, batches, nb, -1, kernel_host_cpu(), &specs, &e);
-	if (n < 0)
-		die("cache: %s", e.msg);
-	double t0 = now_seconds();
-	struct jit *j = jit_create(&e);
-	if (!j)
-		die("cache: %s", e.msg);
-	for (int i = 0; i < n; i++)
-		if (!jit_kernel(j, &specs[i], &e))
-			die("cache: %s", e.msg);
-	int compiled, hits;
-	double secs;
-	jit_stats(j, &compiled, &hits, &secs);
-	printf("compiled %d, cached %d (%d kernels, %.1f ms in the JIT, %.1f ms total)\n", compiled, hits, n,
-	       secs * 1e3, (now_seconds() - t0) * 1e3);
-	jit_destroy(j);
-	free(specs);
-	ir_free(&f);
-	return 0;
-}
-#else
-static int warm(const char *model_path, const char *kinds_s, const char *batch_s)
-{
-	(void)model_path;
-	(void)kinds_s;
-	(void)batch_s;
-	die("cache: this trit was built with --without-llvm; 'trit cache --warm' needs LLVM");
-}
-#endif
-
 int cmd_cache(int argc, char **argv)
 {
-	const char *mode = "list", *model = NULL, *kinds = "i2s", *batch = "1";
+	const char *mode = "list";
+	trit_cache_warm_options wo;
+	trit_cache_warm_options_default(&wo);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -106,37 +33,39 @@ int cmd_cache(int argc, char **argv)
 			mode = a + 2;
 		} else if (!strcmp(a, "--warm") && i + 1 < argc) {
 			mode = "warm";
-			model = argv[++i];
+			wo.model = argv[++i];
 		} else if (!strcmp(a, "--kinds") && i + 1 < argc) {
-			kinds = argv[++i];
+			wo.kinds = argv[++i];
 		} else if (!strcmp(a, "--batch") && i + 1 < argc) {
-			batch = argv[++i];
+			wo.batch = argv[++i];
 		} else {
 			die("cache: unknown or incomplete option '%s' (see trit cache --help)", a);
 		}
 	}
-	const char *dir = cache_kernels_dir();
-	struct error e;
+	if (!strcmp(mode, "warm") && !trit_can_compile())
+		die("cache: this trit was built with --without-llvm; 'trit cache --warm' needs LLVM");
+	trit_ctx *c = cli_ctx();
+	trit_error err;
+	char dir[4200];
+	if (trit_cache_kernels_dir(c, dir, sizeof dir, &err) < 0)
+		die("cache: %s", err.msg);
 	if (!strcmp(mode, "dir")) {
 		printf("%s\n", dir);
-		return 0;
-	}
-	if (!strcmp(mode, "clear")) {
-		int n = cache_clear(dir, &e);
+	} else if (!strcmp(mode, "clear")) {
+		int n = trit_cache_clear(c, &err);
 		if (n < 0)
-			die("cache: %s", e.msg);
+			die("cache: %s", err.msg);
 		printf("removed %d cached kernel%s from %s\n", n, n == 1 ? "" : "s", dir);
-		return 0;
+	} else if (!strcmp(mode, "warm")) {
+		if (trit_cache_warm(c, &wo, stdout, &err) < 0)
+			die("cache: %s", err.msg);
+	} else {
+		int bad;
+		if (trit_cache_list(c, stdout, &bad, &err) < 0)
+			die("cache: %s", err.msg);
+		if (!strcmp(mode, "verify") && bad)
+			die("cache: %d invalid entr%s in %s", bad, bad == 1 ? "y" : "ies", dir);
 	}
-	if (!strcmp(mode, "warm"))
-		return warm(model, kinds, batch);
-	struct listing l = {0, 0};
-	int n = cache_list(dir, print_entry, &l, &e);
-	if (n < 0)
-		die("cache: %s", e.msg);
-	printf("%d kernel%s, %llu bytes, %d invalid, in %s\n", n, n == 1 ? "" : "s",
-	       (unsigned long long)l.bytes, l.bad, dir);
-	if (!strcmp(mode, "verify") && l.bad)
-		die("cache: %d invalid entr%s in %s", l.bad, l.bad == 1 ? "y" : "ies", dir);
+	trit_ctx_finish(c);
 	return 0;
 }

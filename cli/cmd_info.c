@@ -5,19 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/paths.h"
+#include "base/util.h"
 #include "cli/cli.h"
-#include "config.h"
-#include "ir/ir.h"
-#include "jit/cache.h"
-#include "kernel/aot_kernels.h"
-#include "format/ggml_types.h"
-#include "format/gguf.h"
-#include "runtime/kernels.h"
-#include "runtime/model.h"
-#include "format/model_meta.h"
-#include "tok/tokenizer.h"
-#include "tune/tunedb.h"
+#include "cli/run_common.h"
+#include "include/trit.h"
 
 static void usage(FILE *f)
 {
@@ -26,157 +17,6 @@ static void usage(FILE *f)
 	           "tensors (name, type, shape, bytes) with totals.\n\n"
 	           "  -m, --model FILE   the GGUF file\n"
 	           "  -h, --help         this text\n");
-}
-
-static void count_entry(const struct cache_entry *ce, void *arg)
-{
-	if (!ce->why)
-		(*(int *)arg)++;
-}
-
-/* what kernels `trit run` (auto choice, default tile) would pick for each distinct linear shape of
- * m on this host, where they come from, and the state of the kernel cache; compiles nothing */
-static void info_kernels_and_cache(FILE *out, const struct model_desc *m)
-{
-	struct model_options mo;
-	model_options_default(&mo);
-	struct kernel_provider kp;
-	struct error e;
-	struct runtime_ctx rc; /* until `trit info` moves behind include/trit.h */
-	const char *no_tune = getenv("TRIT_NO_TUNE");
-	struct ctx_config cfg = {.cache_dir = trit_cache_dir(), .cpu_disable = getenv("TRIT_CPU_DISABLE"),
-	                         .no_jit = getenv("TRIT_NO_JIT") != NULL,
-	                         .no_tune = no_tune && *no_tune && strcmp(no_tune, "0")};
-	rctx_init(&rc, &cfg, &e);
-	kprov_init_plan(&kp, KC_AUTO, rctx_kernel_env(&rc));
-	const char *code = kp.jit ? "JIT-compiled (LLVM), cached on disk" :
-	                   TRIT_HAVE_LLVM ? "AOT-linked or reference (JIT disabled)" :
-	                                    "AOT-linked or reference (built without LLVM)";
-	fprintf(out, "kernels:      auto choice, prefill tile %d, %s; %d AOT kernel%s linked\n", mo.tile, code,
-	        aot_count(), aot_count() == 1 ? "" : "s");
-	int seen = 0, want = 0, cached = 0;
-	int32_t shapes[MODEL_MAX_LINEARS][2];
-	for (int i = 0; i < m->n_linear; i++) {
-		const struct linear_shape *l = &m->linear[i];
-		int j;
-		for (j = 0; j < seen && (shapes[j][0] != l->m || shapes[j][1] != l->k); j++)
-			;
-		if (j < seen)
-			continue;
-		shapes[seen][0] = l->m;
-		shapes[seen][1] = l->k;
-		seen++;
-		fprintf(out, "  m=%d k=%d (%s", l->m, l->k, l->name);
-		for (int o = i + 1; o < m->n_linear; o++)
-			if (m->linear[o].m == l->m && m->linear[o].k == l->k)
-				fprintf(out, ", %s", m->linear[o].name);
-		fprintf(out, ")\n");
-		struct kernel_handle h[2];
-		if (kprov_get(&kp, l->m, l->k, mo.tile, &h[0], &h[1], &e) < 0) {
-			fprintf(out, "    no kernel: %s\n", e.msg);
-			continue;
-		}
-		for (int b = 0; b < 2; b++) {
-			char d[320];
-			khandle_describe(&h[b], d, sizeof(d));
-			int c = kprov_cached(&kp, &h[b]);
-			fprintf(out, "    n=%-4d %s%s\n", b ? mo.tile : 1, d, c < 0 ? "" : c ? " [cached]" : " [not cached]");
-			if (c >= 0) {
-				want++;
-				cached += c;
-			}
-		}
-	}
-	int objects = 0;
-	struct error ce;
-	const char *dir = cache_kernels_dir();
-	if (cache_list(dir, count_entry, &objects, &ce) < 0)
-		fprintf(out, "cache:        %s (%s)\n", dir, ce.msg);
-	else if (kp.jit)
-		fprintf(out, "cache:        %s: %d kernel object%s; %d of this model's %d JIT kernels cached\n", dir,
-		        objects, objects == 1 ? "" : "s", cached, want);
-	else
-		fprintf(out, "cache:        %s: %d kernel object%s (not used without the JIT)\n", dir, objects,
-		        objects == 1 ? "" : "s");
-	int tuned = cfg.no_tune ? 0 : tunedb_count();
-	fprintf(out, "tuned shapes: %d for this CPU in %s%s\n", tuned, tunedb_dir(),
-	        cfg.no_tune ? " (ignored: TRIT_NO_TUNE is set)" : tuned ? "" : " (run 'trit tune MODEL')");
-	rctx_finish(&rc);
-}
-
-/* a token's text for display: printable ASCII kept, other bytes as \xNN, cut at 40 bytes */
-static void show_token(FILE *out, const struct gguf *g, int64_t id)
-{
-	const struct gguf_kv *kv = gguf_find_kv(g, "tokenizer.ggml.tokens");
-	if (!kv || kv->type != GGUF_ARRAY || kv->arr_type != GGUF_STRING || id < 0 || (uint64_t)id >= kv->count) {
-		fprintf(out, "%lld", (long long)id);
-		return;
-	}
-	struct gguf_str s = gguf_arr_str(kv, (uint64_t)id);
-	fprintf(out, "%lld '", (long long)id);
-	for (uint64_t i = 0; i < s.len && i < 40; i++) {
-		unsigned char c = (unsigned char)s.ptr[i];
-		if (c >= 0x20 && c < 0x7f)
-			fputc(c, out);
-		else
-			fprintf(out, "\\x%02x", c);
-	}
-	fprintf(out, "%s'", s.len > 40 ? "..." : "");
-}
-
-static void print_tokenizer(FILE *out, const struct gguf *g)
-{
-	char model[32] = "?", pre[64] = "(none)";
-	gguf_get_str(g, "tokenizer.ggml.model", model, sizeof(model));
-	gguf_get_str(g, "tokenizer.ggml.pre", pre, sizeof(pre));
-	const struct gguf_kv *tokens = gguf_find_kv(g, "tokenizer.ggml.tokens");
-	const struct gguf_kv *merges = gguf_find_kv(g, "tokenizer.ggml.merges");
-	fprintf(out, "tokenizer:    %s, %llu tokens, pre-tokenizer %s, %llu merges\n", model,
-	        (unsigned long long)(tokens ? tokens->count : 0), pre, (unsigned long long)(merges ? merges->count : 0));
-	uint32_t id;
-	int add_bos = 0;
-	fprintf(out, "              bos ");
-	if (gguf_get_u32(g, "tokenizer.ggml.bos_token_id", &id) == 0)
-		show_token(out, g, id);
-	else
-		fprintf(out, "(none)");
-	fprintf(out, ", eos ");
-	if (gguf_get_u32(g, "tokenizer.ggml.eos_token_id", &id) == 0)
-		show_token(out, g, id);
-	else
-		fprintf(out, "(none)");
-	if (gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &add_bos) == 0)
-		fprintf(out, ", add_bos %s", add_bos ? "true" : "false");
-	fprintf(out, ", chat template %s\n", gguf_find_kv(g, "tokenizer.chat_template") ? "present" : "absent");
-}
-
-static void print_tensors(FILE *out, const struct gguf *g)
-{
-	fprintf(out, "tensors:\n  %-36s %-6s %-22s %14s\n", "name", "type", "shape", "bytes");
-	uint64_t total = 0, by_type[64] = {0}, count_type[64] = {0};
-	for (uint64_t i = 0; i < g->n_tensors; i++) {
-		const struct gguf_tensor *t = &g->tensors[i];
-		char shape[64];
-		int o = snprintf(shape, sizeof(shape), "[");
-		for (uint32_t d = 0; d < t->n_dims && o < (int)sizeof(shape); d++)
-			o += snprintf(shape + o, sizeof(shape) - (size_t)o, "%s%lld", d ? ", " : "", (long long)t->ne[d]);
-		if (o < (int)sizeof(shape))
-			snprintf(shape + o, sizeof(shape) - (size_t)o, "]");
-		const char *tn = ggml_type_name(t->type);
-		fprintf(out, "  %-36s %-6s %-22s %14llu\n", t->name, tn ? tn : "?", shape, (unsigned long long)t->nbytes);
-		total += t->nbytes;
-		by_type[t->type % 64] += t->nbytes;
-		count_type[t->type % 64]++;
-	}
-	fprintf(out, "total:        %llu tensors, %llu bytes (%.1f MiB)", (unsigned long long)g->n_tensors,
-	        (unsigned long long)total, (double)total / (1024.0 * 1024.0));
-	for (int ty = 0; ty < 64; ty++)
-		if (count_type[ty]) {
-			const char *tn = ggml_type_name((uint32_t)ty);
-			fprintf(out, "; %s %llu (%.1f MiB)", tn ? tn : "?", (unsigned long long)count_type[ty],
-			        (double)by_type[ty] / (1024.0 * 1024.0));
-		}
-	fprintf(out, "\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -200,48 +40,10 @@ int cmd_info(int argc, char **argv)
 	}
 	if (!path)
 		die("info: missing -m FILE (see trit info --help)");
-	struct gguf g;
-	struct error e;
-	if (gguf_open(&g, path, &e))
-		die("%s", e.msg);
-	char arch[64] = "?", name[128] = "?";
-	gguf_get_str(&g, "general.architecture", arch, sizeof(arch));
-	gguf_get_str(&g, "general.name", name, sizeof(name));
-	printf("file:         %s (GGUF v%u, %llu keys, %llu tensors, %zu bytes)\n", path, g.version,
-	       (unsigned long long)g.n_kv, (unsigned long long)g.n_tensors, g.size);
-	printf("architecture: %s\nname:         %s\n", arch, name);
-	uint32_t ft;
-	if (gguf_get_u32(&g, "general.file_type", &ft) == 0)
-		printf("file type:    %u%s\n", ft,
-		       ft == 0 ? " (F32)" : ft == 1 ? " (F16)" : ft == 32 ? " (BF16)" : ft == 36 ? " (TQ1_0)" :
-		       ft == 37 ? " (TQ2_0)" : ft == 40 ? " (I2_S, bitnet.cpp numbering)" : "");
-	struct model_desc m;
-	struct error me;
-	int described = model_desc_from_gguf(&g, &m, &me) == 0;
-	if (described) {
-		printf("hyper-parameters: vocab %d, embd %d, ffn %d, layers %d, heads %d, kv_heads %d (head_dim %d), "
-		       "ctx %d, rope_theta %g, rms_eps %g\n",
-		       m.n_vocab, m.n_embd, m.n_ff, m.n_layer, m.n_head, m.n_head_kv, model_head_dim(&m), m.n_ctx,
-		       (double)m.rope_theta, (double)m.rms_eps);
-		printf("graph:        act %s, sub_norms %s, %s output\n", m.act, m.sub_norms ? "true" : "false",
-		       m.tied ? "tied (token_embd)" : "separate");
-	}
-	print_tokenizer(stdout, &g);
-	struct error te;
-	struct tokenizer *tok = tokenizer_load(&g, &te);
-	if (tok) {
-		char desc[512];
-		tokenizer_describe(tok, desc, sizeof(desc));
-		printf("              loads as %s\n", desc);
-		tokenizer_free(tok);
-	} else {
-		printf("              does not load: %s\n", te.msg);
-	}
-	print_tensors(stdout, &g);
-	if (described)
-		info_kernels_and_cache(stdout, &m);
-	gguf_close(&g);
-	if (!described)
-		die("%s: %s", path, me.msg);
+	trit_ctx *c = cli_ctx();
+	trit_error err;
+	if (trit_info(c, path, stdout, &err) < 0)
+		die("%s", err.msg);
+	trit_ctx_finish(c);
 	return 0;
 }

@@ -227,7 +227,82 @@ void trit_sampler_reset(trit_sampler *s);
 
 /* ---- toolchain: kernels (trit gen, aot, kernel, cache, info) ---- */
 
-/* (declarations of the kernel tools go here) */
+/* 1 when this build has LLVM and so can compile kernels: trit_gen, trit_aot, trit_kernel_run and
+ * trit_cache_warm need it (without it they fail with TRIT_ERR_UNSUPPORTED) */
+int trit_can_compile(void);
+
+typedef struct trit_gen_options {
+	const char *spec;   /* "i2s m=256 k=256 n=1 isa=avx2"; omitted fields take the defaults (isa: the
+	                     * context CPU's best; tiles: from its cache sizes) */
+	const char *emit;   /* "ll" (LLVM IR, default) or "asm" */
+	int no_opt;         /* 1: the IR as generated, before default<O3> */
+	const char *triple; /* a target triple ("aarch64-linux-gnu"); NULL = this machine */
+	const char *cpu;    /* a CPU name for the target; NULL = generic, or the context's CPU for the host */
+} trit_gen_options;
+
+/* LLVM IR, optimised, for this machine */
+void trit_gen_options_default(trit_gen_options *o);
+/* writes one kernel's LLVM IR or assembly, headed by its spec and target, to out */
+int trit_gen(trit_ctx *c, const trit_gen_options *o, FILE *out, trit_error *err);
+
+typedef struct trit_aot_options {
+	const char *model;  /* a model description (.trit) */
+	const char *output; /* the object, NAME.o; its header is written next to it as NAME.h */
+	const char *triple; /* a target triple; NULL = this machine */
+	const char *cpu;    /* a CPU name for the target; NULL = generic, or the context's CPU for the host */
+	const char *isa;    /* an ISA tier; NULL = the context CPU's best (not amx), avx2 for other x86-64
+	                     * targets, scalar for the rest */
+	const char *kinds;  /* the kinds, as `trit aot --kinds`: "i2s" (default), "i2s,tl1,tl2" */
+	const char *batch;  /* the batch sizes, as `--batch`: "1" (default), "1,64" */
+} trit_aot_options;
+
+/* kinds i2s, batch 1, for this machine */
+void trit_aot_options_default(trit_aot_options *o);
+/* compiles every kernel the model's linears need into one object, plus a header, that a trit built
+ * without LLVM can link; logs "aot: N kernels for TRIPLE (cpu CPU) -> NAME.o, NAME.h" at INFO and
+ * returns N */
+int trit_aot(trit_ctx *c, const trit_aot_options *o, trit_error *err);
+
+typedef struct trit_kernel_options {
+	const char *spec;        /* as trit_gen_options.spec (always for the context's CPU) */
+	const char *weights;     /* a file of int8 m×k row-major ternary weights (-1, 0, 1) */
+	const char *activations; /* a file of int8 n×k row-major activations */
+	int packed;              /* 1: the weights file holds the spec's packed layout (pack_size bytes) */
+	const char *output;      /* NULL: the n×m int32 outputs as text on out, a line per token; else
+	                          * written to this file (little-endian) */
+} trit_kernel_options;
+
+void trit_kernel_options_default(trit_kernel_options *o);
+/* runs one JIT-compiled kernel on weight and activation files, calling it through libffi with the
+ * signature the generated IR declares */
+int trit_kernel_run(trit_ctx *c, const trit_kernel_options *o, FILE *out, trit_error *err);
+
+/* the kernel object cache's directory (the context's cache directory + "/kernels") into buf;
+ * TRIT_ERR_ARG when the context has no cache directory */
+int trit_cache_kernels_dir(const trit_ctx *c, char *buf, size_t len, trit_error *err);
+/* lists the cached kernels on out (key, size, age, spec, or INVALID: why) and a line of totals;
+ * returns the number of entries, *n_invalid (may be NULL) those that fail validation */
+int trit_cache_list(trit_ctx *c, FILE *out, int *n_invalid, trit_error *err);
+/* removes every cached kernel; returns how many there were */
+int trit_cache_clear(trit_ctx *c, trit_error *err);
+
+typedef struct trit_cache_warm_options {
+	const char *model; /* a model description (.trit) */
+	const char *kinds; /* as trit_aot_options: "i2s" (default) */
+	const char *batch; /* "1" (default) */
+} trit_cache_warm_options;
+
+/* kinds i2s, batch 1 */
+void trit_cache_warm_options_default(trit_cache_warm_options *o);
+/* compiles, or finds in the cache, every kernel the model needs on this CPU with the context's JIT,
+ * and writes "compiled N, cached M (K kernels, ... ms)" to out */
+int trit_cache_warm(trit_ctx *c, const trit_cache_warm_options *o, FILE *out, trit_error *err);
+
+/* describes a GGUF file on out: architecture, hyper-parameters, tokenizer, tensors with totals, the
+ * kernels a model loaded in c would run for each linear shape (tuned or heuristic; JIT, AOT or
+ * reference) and the state of the kernel cache and tuning records; fails (after reporting what
+ * it could read) when the file cannot be opened or does not describe a model */
+int trit_info(trit_ctx *c, const char *path, FILE *out, trit_error *err);
 
 /* ---- toolchain: models, tuning and kernel benchmarks (trit mkmodel, convert, tune, bench --kernels) ---- */
 

@@ -86,10 +86,9 @@ void cache_symbol_name(const struct cache_key *k, char out[24])
 	snprintf(out, 24, "trit_k_%.16s", hex);
 }
 
-const char *cache_kernels_dir(void)
+const char *cache_kernels_dir(const char *cache_dir, char *buf, size_t len)
 {
-	static char buf[4200];
-	snprintf(buf, sizeof(buf), "%s/kernels", trit_cache_dir());
+	snprintf(buf, len, "%s/kernels", cache_dir);
 	return buf;
 }
 

@@ -23,8 +23,8 @@ struct cache_key cache_key_of(const char *spec_text, const char *triple, const c
 void cache_key_hex(const struct cache_key *k, char out[33]);
 /* "trit_k_" followed by the first 16 hex digits of the key: the kernel's symbol name */
 void cache_symbol_name(const struct cache_key *k, char out[24]);
-/* trit_cache_dir() + "/kernels" (a static buffer) */
-const char *cache_kernels_dir(void);
+/* cache_dir + "/kernels" into buf; returns buf */
+const char *cache_kernels_dir(const char *cache_dir, char *buf, size_t len);
 
 /* Looks k up in dir. Returns 1 and a malloc'd body when a valid entry for spec_text exists, 0 when
  * there is none or it is invalid (an invalid file is reported with warn() once per process). */

@@ -57,7 +57,7 @@ static int seen_shape(const struct model_desc *m, int i)
 
 int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds, int nkinds,
                        const int32_t *batches, int nbatches, int isa, const struct cpu_info *c,
-                       struct kernel_spec **out, struct error *e)
+                       const struct log_sink *log, struct kernel_spec **out, struct error *e)
 {
 	struct kernel_spec *specs = xcalloc((size_t)(m->n_linear * nkinds * nbatches) + 1, sizeof(*specs));
 	int n = 0;
@@ -70,8 +70,8 @@ int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds
 				struct error se;
 				if (spec_default(&specs[n], kinds[ki], is, m->linear[li].m, m->linear[li].k,
 				                 batches[bi], c, &se) < 0) {
-					warn("no %s kernel for %s (m=%d k=%d): %s", kind_name(kinds[ki]),
-					     m->linear[li].name, m->linear[li].m, m->linear[li].k, se.msg);
+					log_to(log, LOG_WARN, "no %s kernel for %s (m=%d k=%d): %s", kind_name(kinds[ki]),
+					       m->linear[li].name, m->linear[li].m, m->linear[li].k, se.msg);
 					continue;
 				}
 				n++;
@@ -200,13 +200,4 @@ const struct cpu_info *kernel_host_cpu(void)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, legacy_cpu_init);
 	return &legacy_cpu;
-}
-
-int spec_text_append(char *buf, size_t len, const char *word)
-{
-	size_t l = strlen(buf);
-	if (l + strlen(word) + 2 > len)
-		return -1;
-	snprintf(buf + l, len - l, "%s%s", l ? " " : "", word);
-	return 0;
 }

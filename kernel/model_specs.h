@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "base/cpu.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "kernel/kernel.h"
 #include "ir/ir.h"
@@ -19,11 +20,11 @@ int parse_batch_list(const char *s, int32_t *v, struct error *e);
 
 /* Default specs (spec_default with c's cache sizes) for every distinct linear shape of m, for each
  * kind and batch size. isa < 0 picks isa_best(kind, batch, c) per kind and batch. A kind that cannot
- * handle a shape is skipped with a warning unless it would leave nothing. Returns the count (*out
- * malloc'd) or -1. */
+ * handle a shape is skipped with a warning to log unless it would leave nothing. Returns the count
+ * (*out malloc'd) or -1. */
 int model_kernel_specs(const struct model_desc *m, const enum kernel_kind *kinds, int nkinds,
                        const int32_t *batches, int nbatches, int isa, const struct cpu_info *c,
-                       struct kernel_spec **out, struct error *e);
+                       const struct log_sink *log, struct kernel_spec **out, struct error *e);
 
 /* Parses a spec line in which fields may be omitted: isa → default_isa (or isa_best(kind, n, c) when
  * default_isa < 0), n → 1, tile fields → spec_default's. 0, or -1 with a message. */
@@ -39,8 +40,5 @@ void kernel_cpu_mask(struct cpu_info *c, const char *disable);
  * TRIT_CPU_DISABLE (cpu_disable_list's syntax, e.g. "avx512vnni,amx"), so tests can pretend a
  * feature is missing */
 const struct cpu_info *kernel_host_cpu(void);
-/* appends one word of a spec given as several command-line words to buf (space-separated);
- * -1 when it would not fit */
-int spec_text_append(char *buf, size_t len, const char *word);
 
 #endif

@@ -42,7 +42,7 @@ fi
 
 
 # the runtime-side sources the driver needs, none of which may need LLVM
-srcs="$src/base/util.c $src/base/cpu.c"
+srcs="$src/base/util.c $src/base/cpu.c $src/base/log.c"
 for f in "$src"/ir/*.c "$src"/kernel/*.c; do
 	grep -q 'requires: llvm' "$f" || srcs="$srcs $f"
 done
