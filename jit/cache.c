@@ -10,7 +10,7 @@
 
 #include <xxhash.h>
 
-#include "base/paths.h"
+#include "base/log.h"
 #include "jit/cache.h"
 
 static const char MAGIC[8] = {'T', 'R', 'I', 'T', 'K', 'O', 'B', '\n'};
@@ -127,7 +127,7 @@ static pthread_mutex_t warned_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **warned;
 static int nwarned;
 
-static void warn_once(const char *path, const char *why)
+static void warn_once(const struct log_sink *log, const char *path, const char *why)
 {
 	pthread_mutex_lock(&warned_lock);
 	int seen = 0;
@@ -136,7 +136,7 @@ static void warn_once(const char *path, const char *why)
 	if (!seen) {
 		warned = xrealloc(warned, sizeof(*warned) * (size_t)(nwarned + 1));
 		warned[nwarned++] = xstrdup(path);
-		warn("kernel cache file %s is invalid (%s); regenerating it", path, why);
+		log_to(log, LOG_WARN, "kernel cache file %s is invalid (%s); regenerating it", path, why);
 	}
 	pthread_mutex_unlock(&warned_lock);
 }
@@ -148,8 +148,8 @@ static void entry_path(const char *dir, const struct cache_key *k, char *out, si
 	snprintf(out, len, "%s/%s.o", dir, hex);
 }
 
-int cache_load(const char *dir, const struct cache_key *k, const char *spec_text, void **body,
-               size_t *len)
+int cache_load(const char *dir, const struct cache_key *k, const char *spec_text, const struct log_sink *log,
+               void **body, size_t *len)
 {
 	char path[4300];
 	entry_path(dir, k, path, sizeof(path));
@@ -159,7 +159,7 @@ int cache_load(const char *dir, const struct cache_key *k, const char *spec_text
 	struct error e;
 	uint8_t *buf = (uint8_t *)read_file(path, &n, &e);
 	if (!buf) {
-		warn_once(path, e.msg);
+		warn_once(log, path, e.msg);
 		return 0;
 	}
 	const char *spec;
@@ -167,7 +167,7 @@ int cache_load(const char *dir, const struct cache_key *k, const char *spec_text
 	size_t sl, bl;
 	const char *why = validate(buf, n, k, spec_text, &spec, &sl, &b, &bl);
 	if (why) {
-		warn_once(path, why);
+		warn_once(log, path, why);
 		free(buf);
 		return 0;
 	}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/log.h"
 #include "base/util.h"
 
 #define CACHE_FORMAT_VERSION 1
@@ -27,9 +28,9 @@ void cache_symbol_name(const struct cache_key *k, char out[24]);
 const char *cache_kernels_dir(const char *cache_dir, char *buf, size_t len);
 
 /* Looks k up in dir. Returns 1 and a malloc'd body when a valid entry for spec_text exists, 0 when
- * there is none or it is invalid (an invalid file is reported with warn() once per process). */
-int cache_load(const char *dir, const struct cache_key *k, const char *spec_text, void **body,
-               size_t *len);
+ * there is none or it is invalid (an invalid file is reported to log, once per process). */
+int cache_load(const char *dir, const struct cache_key *k, const char *spec_text, const struct log_sink *log,
+               void **body, size_t *len);
 /* stores body under k (creating dir); -1 with a message on failure, nothing half-written */
 int cache_store(const char *dir, const struct cache_key *k, const char *spec_text, const void *body,
                 size_t len, struct error *e);

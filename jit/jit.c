@@ -167,7 +167,7 @@ static kernel_fn kernel_locked(struct jit *j, const struct kernel_spec *s, struc
 	cache_symbol_name(&k, name);
 	void *obj = NULL;
 	size_t len = 0;
-	int hit = j->dir[0] && cache_load(j->dir, &k, text, &obj, &len); /* no directory: compile in memory */
+	int hit = j->dir[0] && cache_load(j->dir, &k, text, &j->log, &obj, &len); /* no directory: compile in memory */
 	if (!hit) {
 		if (compile_object(&j->host, s, name, &obj, &len, e) < 0)
 			return NULL;

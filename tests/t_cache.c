@@ -62,14 +62,14 @@ TEST(store_then_load_round_trips)
 		body[i] = (char)(i * 7);
 	void *got = NULL;
 	size_t len = 0;
-	CHECK_EQ_INT(cache_load(dir, &k, SPEC, &got, &len), 0); /* miss: no directory yet */
+	CHECK_EQ_INT(cache_load(dir, &k, SPEC, NULL, &got, &len), 0); /* miss: no directory yet */
 	CHECKF(cache_store(dir, &k, SPEC, body, sizeof(body), &e) == 0, "%s", e.msg);
-	CHECK_EQ_INT(cache_load(dir, &k, SPEC, &got, &len), 1);
+	CHECK_EQ_INT(cache_load(dir, &k, SPEC, NULL, &got, &len), 1);
 	CHECK_EQ_INT(len, sizeof(body));
 	CHECK(got && memcmp(got, body, sizeof(body)) == 0);
 	free(got);
 	/* the same key asked for with another spec text is not a hit */
-	CHECK_EQ_INT(cache_load(dir, &k, "kernel i2s m=1", &got, &len), 0);
+	CHECK_EQ_INT(cache_load(dir, &k, "kernel i2s m=1", NULL, &got, &len), 0);
 }
 
 /* writes a valid entry, damages it with fn, and checks the load misses and the listing flags it */
@@ -85,11 +85,11 @@ static void damaged(const char *name, void (*damage)(const char *path, const cha
 	damage(path, dir);
 	void *got = NULL;
 	size_t len = 0;
-	CHECK_EQ_INT(cache_load(dir, &k, SPEC, &got, &len), 0);
+	CHECK_EQ_INT(cache_load(dir, &k, SPEC, NULL, &got, &len), 0);
 	CHECK(got == NULL);
 	/* storing again repairs it */
 	CHECK(cache_store(dir, &k, SPEC, body, sizeof(body), &e) == 0);
-	CHECK_EQ_INT(cache_load(dir, &k, SPEC, &got, &len), 1);
+	CHECK_EQ_INT(cache_load(dir, &k, SPEC, NULL, &got, &len), 1);
 	free(got);
 }
 
