@@ -40,8 +40,8 @@ static void info_cache(trit_ctx *c, FILE *out, int jit, int cached, int want)
 		fprintf(out, "cache:        %s: %d kernel object%s (not used without the JIT)\n", dir, objects,
 		        objects == 1 ? "" : "s");
 	int no_tune = c->rt.cfg.no_tune;
-	int tuned = no_tune ? 0 : tunedb_count();
-	fprintf(out, "tuned shapes: %d for this CPU in %s%s\n", tuned, tunedb_dir(),
+	int tuned = no_tune ? 0 : tune_table_count(&c->rt.records);
+	fprintf(out, "tuned shapes: %d for this CPU in %s%s\n", tuned, c->rt.site.dir,
 	        no_tune ? " (ignored: TRIT_NO_TUNE is set)" : tuned ? "" : " (run 'trit tune MODEL')");
 }
 

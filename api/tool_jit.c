@@ -12,6 +12,6 @@ int tool_jit(trit_ctx *c, struct jit **j, struct jit **own, trit_error *err)
 	struct jit_config jc = {.cache_dir = c->rt.cache_dir, .cpu = &c->rt.cpu, .verbose = c->rt.cfg.verbose,
 	                        .log = c->rt.cfg.log};
 	struct error e;
-	*j = *own = jit_create_with(&jc, &e);
+	*j = *own = jit_create(&jc, &e);
 	return *j ? 0 : api_fail(err, TRIT_ERR_UNSUPPORTED, &e);
 }

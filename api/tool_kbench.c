@@ -32,10 +32,10 @@ int trit_bench_kernels(trit_ctx *c, const trit_bench_kernels_options *opt, FILE 
 	if (!j) {
 		struct jit_config jc = {.cache_dir = c->rt.cache_dir, .cpu = &c->rt.cpu, .verbose = c->rt.cfg.verbose,
 		                        .log = c->rt.cfg.log};
-		if (!(j = own = jit_create_with(&jc, &e)))
+		if (!(j = own = jit_create(&jc, &e)))
 			return api_fail(err, TRIT_ERR_UNSUPPORTED, &e);
 	}
-	struct kbench_options o = {opt->reps, opt->quick, opt->csv, opt->plot, j, &c->rt.cpu, c->rt.cfg.no_tune};
+	struct kbench_options o = {opt->reps, opt->quick, opt->csv, opt->plot, j, &c->rt.site, rctx_kernel_env(&c->rt)->records};
 	int rc = kbench_run(&o, out, &e);
 	jit_destroy(own);
 	return rc < 0 ? api_fail(err, TRIT_ERR_IO, &e) : TRIT_OK;

@@ -22,56 +22,52 @@ void trit_tune_options_default(trit_tune_options *o)
 	o->reps = 5;
 }
 
-/* the records' directory of c: cache_dir/tune; -1 when the context has no cache directory */
-static int records_dir(const trit_ctx *c, char *dir, size_t len, trit_error *err)
+/* the context's tuning site; -1 when the context has no cache directory */
+static const struct tune_site *site_of(const trit_ctx *c, trit_error *err)
 {
-	if (!c->rt.cache_dir[0])
-		return api_failf(err, TRIT_ERR_ARG, "tuning records need a cache directory (the context has none)");
-	snprintf(dir, len, "%s/tune", c->rt.cache_dir);
-	return 0;
+	if (!c->rt.site.dir[0]) {
+		api_failf(err, TRIT_ERR_ARG, "tuning records need a cache directory (the context has none)");
+		return NULL;
+	}
+	return &c->rt.site;
 }
 
-/* best.tsv from the records of this CPU: derived, written to dir, and returned in *best (malloc'd) */
-static int derive_best(const char *dir, struct tune_best **best, int *nbest, int *nrec, int *errors, int *other,
-                       trit_error *err)
+/* the site's records rederived into best.tsv (*best, malloc'd, *nb rows), and how many records the log
+ * holds, how many of them are errors, how many come from other CPUs */
+static int rebuild_and_count(const struct tune_site *site, struct tune_best **best, int *nb, int *n, int *errors,
+                             int *other, trit_error *err)
 {
-	char rec[4300], path[4300];
+	char path[4300];
 	struct error e;
-	snprintf(rec, sizeof rec, "%s/records.jsonl", dir);
+	snprintf(path, sizeof path, "%s/records.jsonl", site->dir);
 	struct tune_record *r;
-	int n = tunedb_read(rec, &r, &e);
-	if (n < 0)
-		return api_fail(err, TRIT_ERR_IO, &e);
-	const char *cpu = tune_host_cpu(), *feat = tune_host_features();
 	*other = *errors = 0;
-	for (int i = 0; i < n; i++) {
-		if (strcmp(r[i].cpu, cpu) || strcmp(r[i].features, feat))
+	if ((*n = tunedb_read(path, &site->log, &r, &e)) < 0)
+		return api_fail(err, TRIT_ERR_IO, &e);
+	for (int i = 0; i < *n; i++) {
+		if (strcmp(r[i].cpu, site->cpu_model) || strcmp(r[i].features, site->features))
 			(*other)++;
 		else if (r[i].error[0])
 			(*errors)++;
 	}
-	*nrec = n;
-	*nbest = tunedb_derive_best(r, n, cpu, feat, best);
+	*nb = tunedb_write_derived(site, r, *n, best, &e);
 	free(r);
-	snprintf(path, sizeof path, "%s/best.tsv", dir);
-	if (mkdir_p(dir, &e) < 0 || tunedb_write_best(path, *best, *nbest, &e) < 0) {
-		free(*best);
-		return api_fail(err, TRIT_ERR_IO, &e);
-	}
-	return 0;
+	return *nb < 0 ? api_fail(err, TRIT_ERR_IO, &e) : 0;
 }
 
 int trit_tune_show(trit_ctx *c, FILE *out, trit_error *err)
 {
-	char dir[4200];
-	struct tune_best *b = NULL;
-	int nb = 0, n = 0, errors = 0, other = 0, rc;
-	if ((rc = records_dir(c, dir, sizeof dir, err)) < 0 ||
-	    (rc = derive_best(dir, &b, &nb, &n, &errors, &other, err)) < 0)
+	const struct tune_site *site = site_of(c, err);
+	if (!site)
+		return TRIT_ERR_ARG;
+	struct tune_best *b;
+	int nb = 0, n, errors, other, rc;
+	if ((rc = rebuild_and_count(site, &b, &nb, &n, &errors, &other, err)) < 0)
 		return rc;
-	fprintf(out, "tuned kernels for %s (%s)\n", tune_host_cpu(), tune_host_features());
+	tune_table_reset(&c->rt.records);
+	fprintf(out, "tuned kernels for %s (%s)\n", site->cpu_model, site->features);
 	fprintf(out, "%d records (%d errors) from this CPU, %d from other CPUs ignored; %s/records.jsonl\n", n - other,
-	        errors, other, dir);
+	        errors, other, site->dir);
 	if (nb == 0) {
 		fprintf(out, "no tuned shapes yet: run 'trit tune MODEL'\n");
 		free(b);
@@ -90,7 +86,7 @@ int trit_tune_show(trit_ctx *c, FILE *out, trit_error *err)
 		}
 		struct kernel_spec d;
 		char dspec[256] = "";
-		if (tune_default_spec(s->m, s->k, s->n, &d) == 0)
+		if (tune_default_spec(&site->cpu, s->m, s->k, s->n, &d) == 0)
 			spec_format(&d, dspec, sizeof dspec);
 		fprintf(out, "%-12s %5d %10.4f %10.1f %10s %8s  %s%s\n", shape, s->n, b[i].time * 1e3,
 		        (double)s->m * s->k * s->n / b[i].time * 1e-9, def, speed, spec + strlen("kernel "),
@@ -150,11 +146,10 @@ int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *opt, FILE
 		trit_tune_options_default(&def);
 		opt = &def;
 	}
-	char dir[4200], records[4300];
-	int rc = records_dir(c, dir, sizeof dir, err);
-	if (rc < 0)
-		return rc;
-	snprintf(records, sizeof records, "%s/records.jsonl", dir);
+	const struct tune_site *site = site_of(c, err);
+	if (!site)
+		return TRIT_ERR_ARG;
+	int rc;
 	struct tune_options o;
 	struct error e;
 	tune_default_options(&o);
@@ -162,7 +157,8 @@ int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *opt, FILE
 	o.candidate_timeout = opt->candidate_timeout;
 	o.reps = opt->reps;
 	o.crash_test = opt->crash_test;
-	o.records = records;
+	o.stop = opt->stop;
+	o.site = site;
 	o.out = out;
 	struct progress_relay relay = {opt};
 	if (opt->progress) {
@@ -178,23 +174,19 @@ int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *opt, FILE
 	if ((rc = load_model(model, &m, err)) < 0)
 		return rc;
 	if (out) {
-		fprintf(out, "tuning %s on %s: budget %.0f s, %d batch class%s\n", m.name, tune_host_cpu(), o.budget,
+		fprintf(out, "tuning %s on %s: budget %.0f s, %d batch class%s\n", m.name, site->cpu_model, o.budget,
 		        o.nbatches, o.nbatches > 1 ? "es" : "");
 		fflush(out);
 	}
 	struct tune_summary sum;
-	if (tune_model(&m, &o, &sum, &e) < 0)
+	rc = tune_model(&m, &o, &sum, &e); /* records.jsonl and the best.tsv derived from it */
+	tune_table_reset(&c->rt.records);
+	if (rc < 0)
 		return api_fail(err, TRIT_ERR_ARG, &e);
-	struct tune_best *b = NULL;
-	int nb = 0, n = 0, errors = 0, other = 0;
-	if ((rc = derive_best(dir, &b, &nb, &n, &errors, &other, err)) < 0)
-		return rc;
-	free(b);
-	tunedb_reset();
 	if (out)
 		fprintf(out, "%s%d of %d shape/batch keys tuned, %d candidates measured (%d errors) in %.1f s; records in %s/\n",
 		        sum.interrupted ? "interrupted: " : "", sum.keys_done, sum.keys, sum.candidates, sum.errors,
-		        sum.seconds, dir);
+		        sum.seconds, site->dir);
 	if (res)
 		*res = (trit_tune_result){sum.keys, sum.keys_done, sum.candidates, sum.errors, sum.interrupted, sum.seconds};
 	return TRIT_OK;

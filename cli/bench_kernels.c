@@ -22,12 +22,6 @@ static void usage(FILE *f)
 	           "  --plot FILE  SVG bar chart of GEMV GB/s (weights in DRAM) by shape for each kernel\n");
 }
 
-static void log_stderr(void *user, int level, const char *msg)
-{
-	(void)user;
-	fprintf(stderr, level <= TRIT_LOG_WARN ? "trit: warning: %s\n" : "trit: %s\n", msg);
-}
-
 int bench_kernels_main(int argc, char **argv)
 {
 	trit_bench_kernels_options o;
@@ -70,12 +64,9 @@ int bench_kernels_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
-	trit_ctx_options co;
-	trit_ctx_options_from_env(&co);
-	co.log = log_stderr;
 	trit_error err;
-	trit_ctx *ctx = trit_ctx_init(&co, &err);
-	if (!ctx || trit_bench_kernels(ctx, &o, stdout, &err) < 0)
+	trit_ctx *ctx = cli_ctx();
+	if (trit_bench_kernels(ctx, &o, stdout, &err) < 0)
 		die("%s", err.msg);
 	trit_ctx_finish(ctx);
 	return 0;

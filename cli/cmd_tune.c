@@ -1,5 +1,6 @@
 /* trit tune: autotunes the kernels of a model for this CPU and shows the tuned table (trit_tune and
  * trit_tune_show of include/trit.h; --show works in builds without LLVM too). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,12 @@ static void usage(FILE *f)
 	           "  derived best.tsv.\n");
 }
 
-static void log_stderr(void *user, int level, const char *msg)
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
 {
-	(void)user;
-	fprintf(stderr, level <= TRIT_LOG_WARN ? "trit: warning: %s\n" : "trit: %s\n", msg);
+	(void)sig;
+	interrupted = 1;
 }
 
 /* the progress line on a terminal, redrawn in place and cleared as each key ends */
@@ -97,13 +100,8 @@ int cmd_tune(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	trit_ctx_options co;
-	trit_ctx_options_from_env(&co);
-	co.log = log_stderr;
 	trit_error err;
-	trit_ctx *ctx = trit_ctx_init(&co, &err);
-	if (!ctx)
-		die("%s", err.msg);
+	trit_ctx *ctx = cli_ctx();
 	if (!model) {
 		if (trit_tune_show(ctx, stdout, &err) < 0)
 			die("%s", err.msg);
@@ -121,8 +119,14 @@ int cmd_tune(int argc, char **argv)
 	o.crash_test = crash && *crash && strcmp(crash, "0");
 	if (isatty(2))
 		o.progress = show_progress;
+	o.stop = &interrupted; /* Ctrl-C ends the run early; what was measured is kept */
+	struct sigaction sa = {.sa_handler = on_sigint}, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
 	trit_tune_result r;
-	if (trit_tune(ctx, model, &o, stdout, &r, &err) < 0)
+	int rc = trit_tune(ctx, model, &o, stdout, &r, &err);
+	sigaction(SIGINT, &old, NULL);
+	if (rc < 0)
 		die("%s", err.msg);
 	if (want_show && trit_tune_show(ctx, stdout, &err) < 0)
 		die("%s", err.msg);

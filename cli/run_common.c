@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "cli/cli.h"
 #include "cli/run_common.h"
 
 void run_opts_default(struct run_opts *o)
@@ -166,24 +167,6 @@ static int file_exists(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static void log_stderr(void *user, int level, const char *msg)
-{
-	(void)user;
-	fprintf(stderr, level <= TRIT_LOG_WARN ? "trit: warning: %s\n" : "trit: %s\n", msg);
-}
-
-trit_ctx *cli_ctx(void)
-{
-	trit_ctx_options co;
-	trit_ctx_options_from_env(&co);
-	co.log = log_stderr;
-	trit_error err;
-	trit_ctx *c = trit_ctx_init(&co, &err);
-	if (!c)
-		die("%s", err.msg);
-	return c;
 }
 
 /* the description of the demo model (the same shape as models/tiny.trit) */

@@ -48,8 +48,6 @@ int run_opts_parse_all(struct run_opts *o, int argc, char **argv, const char *cm
 int lm_head_parse(const char *s, int *q8);
 /* the help text of the shared options */
 void run_opts_help(FILE *f);
-/* the context of the CLI: options from the environment, messages on stderr; dies on error */
-trit_ctx *cli_ctx(void);
 /* the model path: -m, else $TRIT_MODEL, else the demo model in c's cache (created on first use, with a note) */
 const char *run_model_path(const struct run_opts *o, trit_ctx *c);
 /* opens the context, model (need_tok: its tokenizer is required) and a session; dies with one line on error */

@@ -12,6 +12,7 @@
 #ifndef TRIT_H
 #define TRIT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -367,13 +368,15 @@ typedef struct trit_tune_options {
 	double candidate_timeout; /* seconds one candidate may take; 20 */
 	int reps;                 /* 4N L2 calls and N DRAM windows (2..8) per candidate; 5 */
 	int crash_test;           /* 1: the first candidate's child process crashes (tests the isolation) */
+	const volatile sig_atomic_t *stop; /* set it (e.g. from a SIGINT handler) to end the run early,
+	                                    * keeping what was measured; NULL = never */
 	void (*progress)(void *user, const trit_tune_progress *p); /* after each candidate and key; NULL = none */
 	void *progress_user;
 } trit_tune_options;
 
 typedef struct trit_tune_result {
 	int keys, keys_done, candidates, errors;
-	int interrupted; /* SIGINT stopped the run (what was measured is kept) */
+	int interrupted; /* *stop ended the run early (what was measured is kept) */
 	double seconds;
 } trit_tune_result;
 

@@ -16,7 +16,6 @@
 #include "jit/jit.h"
 #include "kernel/model_specs.h"
 #include "jit/target.h"
-#include "base/paths.h"
 
 struct jit_entry {
 	char spec[256];
@@ -46,7 +45,7 @@ static int llvm_error(LLVMErrorRef err, const char *what, struct error *e)
 	return -1;
 }
 
-struct jit *jit_create_with(const struct jit_config *c, struct error *e)
+struct jit *jit_create(const struct jit_config *c, struct error *e)
 {
 	struct jit *j = xcalloc(1, sizeof(*j));
 	if (target_host(&j->host, e) < 0) {
@@ -79,18 +78,6 @@ struct jit *jit_create_with(const struct jit_config *c, struct error *e)
 	return j;
 }
 
-static void log_stderr(void *user, int level, const char *msg)
-{
-	(void)user;
-	fprintf(stderr, level <= LOG_WARN ? "trit: warning: %s\n" : "trit: %s\n", msg);
-}
-
-struct jit *jit_create(struct error *e)
-{
-	struct jit_config c = {.cache_dir = trit_cache_dir(), .cpu = kernel_host_cpu(), .log = {log_stderr, NULL}};
-	return jit_create_with(&c, e);
-}
-
 void jit_destroy(struct jit *j)
 {
 	if (!j)
@@ -106,11 +93,6 @@ void jit_destroy(struct jit *j)
 	target_free(&j->host);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
-}
-
-void jit_set_cpu(struct jit *j, const struct cpu_info *c)
-{
-	j->cpu = *c;
 }
 
 static struct cache_key jit_key(const struct jit *j, const char *spec_text)

@@ -20,10 +20,7 @@ struct jit_config {
 };
 
 /* a JIT for the host CPU as c says */
-struct jit *jit_create_with(const struct jit_config *c, struct error *e);
-/* a JIT for kernel_host_cpu() using the disk cache in trit_cache_dir(), warnings on stderr (for the
- * tool commands not yet on a context) */
-struct jit *jit_create(struct error *e);
+struct jit *jit_create(const struct jit_config *c, struct error *e);
 /* frees the JIT and all its code */
 void jit_destroy(struct jit *j);
 /* the kernel for s, from memory, the disk cache, or compiled now; NULL with a message when the
@@ -31,9 +28,6 @@ void jit_destroy(struct jit *j);
 kernel_fn jit_kernel(struct jit *j, const struct kernel_spec *s, struct error *e);
 /* counters since creation: kernels compiled, loaded from the disk cache, seconds spent */
 void jit_stats(const struct jit *j, int *compiled, int *cache_hits, double *seconds);
-/* test hook: judge ISA availability against c instead of this CPU (env TRIT_CPU_DISABLE=avx512vnni,...
- * does the same for the CLI) */
-void jit_set_cpu(struct jit *j, const struct cpu_info *c);
 /* the path of the disk-cache file that holds (or would hold) the kernel for s */
 void jit_cache_path(const struct jit *j, const struct kernel_spec *s, char *buf, size_t len);
 

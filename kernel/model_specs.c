@@ -188,16 +188,3 @@ void kernel_cpu_mask(struct cpu_info *c, const char *disable)
 		cpu_disable_list(c, disable, NULL); /* unknown names are ignored, as they always were */
 }
 
-static struct cpu_info legacy_cpu;
-static void legacy_cpu_init(void)
-{
-	legacy_cpu = *cpu_host();
-	kernel_cpu_mask(&legacy_cpu, getenv("TRIT_CPU_DISABLE"));
-}
-
-const struct cpu_info *kernel_host_cpu(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, legacy_cpu_init);
-	return &legacy_cpu;
-}

@@ -36,9 +36,5 @@ int spec_from_text(const char *text, int default_isa, const struct cpu_info *c,
 int cpu_disable_list(struct cpu_info *c, const char *list, struct error *e);
 /* cpu_disable_list on disable (NULL or "" = nothing), unknown names ignored */
 void kernel_cpu_mask(struct cpu_info *c, const char *disable);
-/* the host CPU as kernels judge it: cpu_host(), minus the features named in the test hook
- * TRIT_CPU_DISABLE (cpu_disable_list's syntax, e.g. "avx512vnni,amx"), so tests can pretend a
- * feature is missing */
-const struct cpu_info *kernel_host_cpu(void);
 
 #endif

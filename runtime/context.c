@@ -20,8 +20,10 @@ int rctx_init(struct runtime_ctx *c, const struct ctx_config *cfg, struct error 
 	c->cpu = *cpu_host();
 	kernel_cpu_mask(&c->cpu, cfg->cpu_disable);
 	pthread_mutex_init(&c->lock, NULL);
-	c->kenv = (struct kernel_env){.cpu = &c->cpu, .cache_dir = c->cache_dir, .no_tune = cfg->no_tune,
-	                              .log = &c->cfg.log};
+	tune_site_init(&c->site, c->cache_dir, &c->cpu, c->cfg.log);
+	tune_table_init(&c->records, &c->site, c->cfg.log);
+	c->kenv = (struct kernel_env){.cpu = &c->cpu, .cache_dir = c->cache_dir, .log = &c->cfg.log,
+	                              .records = cfg->no_tune || !c->cache_dir[0] ? NULL : &c->records};
 	return 0;
 }
 
@@ -31,6 +33,7 @@ void rctx_finish(struct runtime_ctx *c)
 	if (c->jit)
 		jit_destroy(c->jit);
 #endif
+	tune_table_free(&c->records);
 	pthread_mutex_destroy(&c->lock);
 	memset(c, 0, sizeof(*c));
 }
@@ -44,7 +47,7 @@ const struct kernel_env *rctx_kernel_env(struct runtime_ctx *c)
 		struct jit_config jc = {.cache_dir = c->cache_dir, .cpu = &c->cpu, .verbose = c->cfg.verbose,
 		                        .log = c->cfg.log};
 		struct error je;
-		c->jit = jit_create_with(&jc, &je);
+		c->jit = jit_create(&jc, &je);
 		if (!c->jit)
 			log_to(&c->cfg.log, LOG_WARN, "JIT unavailable (%s); using the AOT or reference kernels", je.msg);
 #endif

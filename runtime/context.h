@@ -10,6 +10,7 @@
 #include "base/cpu.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "tune/tunedb.h"
 
 struct ctx_config {
 	const char *cache_dir;   /* kernels and tuning records live here; NULL = no disk cache (compile in memory) */
@@ -26,7 +27,7 @@ struct kernel_env {
 	const struct cpu_info *cpu;
 	void *jit;               /* struct jit *, or NULL when there is none (no LLVM, no_jit, or it failed) */
 	const char *cache_dir;
-	int no_tune;
+	struct tune_table *records; /* the tuned specs, or NULL (no_tune, or no cache directory) */
 	const struct log_sink *log;
 };
 
@@ -34,6 +35,8 @@ struct runtime_ctx {
 	char cache_dir[4096];
 	struct cpu_info cpu;
 	struct ctx_config cfg;   /* the flags and sink (strings copied above) */
+	struct tune_site site;   /* the tuning records' directory and CPU */
+	struct tune_table records;
 	pthread_mutex_t lock;
 	void *jit;
 	int jit_tried;

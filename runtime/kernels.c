@@ -131,7 +131,8 @@ static int try_kind(struct kernel_provider *p, enum kernel_kind kind, int32_t m,
 		return -1;
 	}
 	struct kernel_spec tg;
-	int tuned = p->choice != KC_REF && !p->env->no_tune && tunedb_lookup(m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile;
+	int tuned = p->choice != KC_REF && p->env->records &&
+	            tune_table_lookup(p->env->records, m, k, tile, &tg) == 0 && tg.kind == kind && tg.n == tile;
 	if (tuned) { /* a tuned row only stands when it beat today's default, AMX included (tunedb.h) */
 		gemm->spec = tg;
 		gemm->origin = KORIGIN_TUNED;
@@ -166,7 +167,7 @@ int kprov_get(struct kernel_provider *p, int32_t m, int32_t k, int32_t tile, str
 	struct error err = {{0}};
 	struct kernel_spec tuned;
 	const struct kernel_spec *t = NULL;
-	if (p->choice != KC_REF && !p->env->no_tune && tunedb_lookup(m, k, 1, &tuned) == 0)
+	if (p->choice != KC_REF && p->env->records && tune_table_lookup(p->env->records, m, k, 1, &tuned) == 0)
 		t = &tuned;
 	switch (p->choice) {
 	case KC_I2S:

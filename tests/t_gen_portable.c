@@ -19,9 +19,9 @@ static struct jit *host_jit(void)
 {
 	static struct jit *j;
 	if (!j) {
-		setenv("TRIT_CACHE_DIR", test_tmpdir(), 1);
 		struct error e = {{0}};
-		j = jit_create(&e);
+		struct jit_config jc = {.cache_dir = test_tmpdir(), .cpu = cpu_host()};
+		j = jit_create(&jc, &e);
 		if (!j)
 			test_fail(__FILE__, __LINE__, "jit_create: %s", e.msg);
 	}

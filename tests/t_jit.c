@@ -19,12 +19,27 @@
 #include "kernel/model_specs.h"
 #include "tests/test.h"
 
+static char cache_dir[512];
+
 static void use_cache(const char *name)
 {
-	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/%s", test_tmpdir(), name);
-	setenv("TRIT_CACHE_DIR", dir, 1);
+	snprintf(cache_dir, sizeof(cache_dir), "%s/%s", test_tmpdir(), name);
 }
+
+static void log_stderr(void *user, int level, const char *msg)
+{
+	(void)user, (void)level;
+	fprintf(stderr, "trit: %s\n", msg);
+}
+
+/* a JIT on this CPU (or c) with the cache use_cache named, its warnings on stderr */
+static struct jit *new_jit_on(const struct cpu_info *c, struct error *e)
+{
+	struct jit_config jc = {.cache_dir = cache_dir, .cpu = c, .log = {log_stderr, NULL}};
+	return jit_create(&jc, e);
+}
+
+static struct jit *new_jit(struct error *e) { return new_jit_on(cpu_host(), e); }
 
 static struct kernel_spec spec_of(const char *text)
 {
@@ -83,7 +98,7 @@ TEST(jit_kernels_equal_reference)
 {
 	use_cache("ref");
 	struct error e;
-	struct jit *j = jit_create(&e);
+	struct jit *j = new_jit(&e);
 	CHECKF(j != NULL, "%s", e.msg);
 	if (!j)
 		return;
@@ -124,7 +139,7 @@ TEST(second_jit_hits_the_disk_cache)
 	struct error e;
 	struct kernel_spec s = spec_of("i2s m=128 k=256 n=1");
 	int compiled, hits;
-	struct jit *j = jit_create(&e);
+	struct jit *j = new_jit(&e);
 	kernel_fn f1 = jit_kernel(j, &s, &e);
 	CHECKF(f1 != NULL, "%s", e.msg);
 	CHECK(jit_kernel(j, &s, &e) == f1); /* the in-memory table */
@@ -133,7 +148,7 @@ TEST(second_jit_hits_the_disk_cache)
 	CHECK_EQ_INT(hits, 0);
 	jit_destroy(j);
 
-	j = jit_create(&e);
+	j = new_jit(&e);
 	kernel_fn f2 = jit_kernel(j, &s, &e);
 	CHECKF(f2 != NULL, "%s", e.msg);
 	jit_stats(j, &compiled, &hits, NULL);
@@ -194,7 +209,7 @@ static void corrupt_and_rebuild(const char *name, enum damage d)
 	use_cache(name);
 	struct error e;
 	struct kernel_spec s = spec_of("i2s m=256 k=512 n=2");
-	struct jit *j = jit_create(&e);
+	struct jit *j = new_jit(&e);
 	CHECKF(jit_kernel(j, &s, &e) != NULL, "%s", e.msg);
 	char path[1024];
 	jit_cache_path(j, &s, path, sizeof(path));
@@ -202,7 +217,7 @@ static void corrupt_and_rebuild(const char *name, enum damage d)
 	CHECKF(access(path, F_OK) == 0, "no cache file %s", path);
 	damage_file(path, d);
 
-	j = jit_create(&e);
+	j = new_jit(&e);
 	kernel_fn fn;
 	CHECK_EQ_INT(stderr_lines_of(jit_kernel, j, &s, &fn), 1); /* detected and reported once */
 	int compiled, hits;
@@ -212,7 +227,7 @@ static void corrupt_and_rebuild(const char *name, enum damage d)
 	jit_destroy(j);
 
 	/* the rebuilt file is valid: the next process hits it, silently */
-	j = jit_create(&e);
+	j = new_jit(&e);
 	CHECK_EQ_INT(stderr_lines_of(jit_kernel, j, &s, &fn), 0);
 	jit_stats(j, &compiled, &hits, NULL);
 	CHECK_EQ_INT(compiled, 0);
@@ -229,10 +244,9 @@ TEST(unavailable_isa_is_refused_before_llvm)
 {
 	use_cache("refuse");
 	struct error e;
-	struct jit *j = jit_create(&e);
 	struct cpu_info c = *cpu_host();
 	c.avx512vnni = 0;
-	jit_set_cpu(j, &c);
+	struct jit *j = new_jit_on(&c, &e);
 	struct kernel_spec s = spec_of("i2s m=256 k=256 n=1 isa=avx512vnni");
 	e.msg[0] = 0;
 	CHECK(jit_kernel(j, &s, &e) == NULL);
@@ -256,7 +270,7 @@ TEST(ffi_call_through_the_ir_signature)
 	use_cache("ffi");
 	struct error e;
 	struct kernel_spec s = spec_of("i2s m=64 k=256 n=2 isa=avx2");
-	struct jit *j = jit_create(&e);
+	struct jit *j = new_jit(&e);
 	kernel_fn fn = jit_kernel(j, &s, &e);
 	CHECKF(fn != NULL, "%s", e.msg);
 	LLVMContextRef ctx = LLVMContextCreate();

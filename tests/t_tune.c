@@ -17,11 +17,11 @@ TEST(seeds_start_with_the_default)
 	enum kernel_kind kinds[KIND_COUNT];
 	for (int i = 0; i < KIND_COUNT; i++)
 		kinds[i] = (enum kernel_kind)i;
-	const struct cpu_info *c = kernel_host_cpu();
+	const struct cpu_info *c = cpu_host();
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
 		struct kernel_spec seeds[64], d;
 		int n = tune_seed_candidates(shapes[i][0], shapes[i][1], shapes[i][2], kinds, KIND_COUNT, c, seeds, 64);
-		CHECK(tune_default_spec(shapes[i][0], shapes[i][1], shapes[i][2], &d) == 0);
+		CHECK(tune_default_spec(c, shapes[i][0], shapes[i][1], shapes[i][2], &d) == 0);
 		CHECKF(n > 1 && tune_same_spec(&seeds[0], &d), "shape %d: %d seeds", (int)i, n);
 		int prefetch_variants = 0;
 		for (int j = 0; j < n; j++) {
@@ -45,9 +45,9 @@ TEST(seeds_start_with_the_default)
 
 TEST(neighbours_are_legal_and_keep_threads)
 {
-	const struct cpu_info *c = kernel_host_cpu();
+	const struct cpu_info *c = cpu_host();
 	struct kernel_spec d, nb[64];
-	CHECK(tune_default_spec(2560, 2560, 1, &d) == 0);
+	CHECK(tune_default_spec(c, 2560, 2560, 1, &d) == 0);
 	int n = tune_neighbours(&d, c, nb, 64), prefetches = 0;
 	CHECK(n > 5);
 	int32_t cores = c->physical_cores > 1 ? c->physical_cores : 1;
@@ -89,7 +89,7 @@ TEST(kmeasure_copies_and_timings)
 	CHECK(dram > 0 && times[0] >= dram && times[1] >= dram);
 	CHECK_EQ_INT(cp.next, 4); /* two windows of two calls */
 	km_copies_free(&cp);
-	CHECK(km_dram_total(kernel_host_cpu()) >= (size_t)256 << 20);
+	CHECK(km_dram_total(cpu_host()) >= (size_t)256 << 20);
 	free(t);
 	free(x);
 }

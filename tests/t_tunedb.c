@@ -97,6 +97,18 @@ TEST(shape_keys)
 }
 
 /* writes the records to a fresh log through tunedb_append */
+/* a site whose CPU is this one under the given model name and feature string (no directory) */
+static const struct tune_site *site_named(const char *cpu, const char *feat)
+{
+	static struct tune_site sites[4];
+	static int next;
+	struct tune_site *t = &sites[next++ % 4];
+	tune_site_init(t, NULL, cpu_host(), (struct log_sink){0});
+	snprintf(t->cpu_model, sizeof t->cpu_model, "%s", cpu);
+	snprintf(t->features, sizeof t->features, "%s", feat);
+	return t;
+}
+
 static void write_log(const char *path, const struct tune_record *r, int n)
 {
 	struct error e;
@@ -110,7 +122,7 @@ static struct tune_record def_rec(int32_t m, int32_t k, int32_t n, double t, con
 {
 	struct tune_record r = make(m, k, n, "", t, cpu, feat);
 	struct kernel_spec d;
-	CHECK(tune_default_spec(m, k, n, &d) == 0);
+	CHECK(tune_default_spec(cpu_host(), m, k, n, &d) == 0);
 	spec_format(&d, r.config, sizeof r.config);
 	return r;
 }
@@ -119,7 +131,7 @@ static struct tune_record def_rec(int32_t m, int32_t k, int32_t n, double t, con
 static struct tune_record as_duel(struct tune_record r, double dt)
 {
 	struct kernel_spec s, d;
-	CHECK(spec_parse(r.config, &s, NULL) == 0 && tune_default_spec(s.m, s.k, s.n, &d) == 0);
+	CHECK(spec_parse(r.config, &s, NULL) == 0 && tune_default_spec(cpu_host(), s.m, s.k, s.n, &d) == 0);
 	spec_format(&d, r.vs, sizeof r.vs);
 	r.vs_l2 = r.vs_dram = dt;
 	return r;
@@ -142,10 +154,10 @@ TEST(best_per_key_and_other_cpus)
 	write_log(path, r, 7);
 	struct tune_record *back;
 	struct error e;
-	int n = tunedb_read(path, &back, &e);
+	int n = tunedb_read(path, NULL, &back, &e);
 	CHECK_EQ_INT(n, 7);
 	struct tune_best *b;
-	int nb = tunedb_derive_best(back, n, cpu, feat, &b);
+	int nb = tunedb_derive_best(back, n, site_named(cpu, feat), &b);
 	CHECK_EQ_INT(nb, 2);
 	if (nb == 2) {
 		CHECK(b[0].spec.n == 1 && b[0].spec.m == 256 && b[0].spec.bm == 128 && b[0].spec.rb == 2);
@@ -158,7 +170,7 @@ TEST(best_per_key_and_other_cpus)
 		struct tune_best *rb;
 		CHECK_EQ_INT(tunedb_read_best(tsv, cpu, feat, &rb, &e), 2);
 		struct kernel_spec d;
-		tune_default_spec(256, 256, 1, &d);
+		tune_default_spec(cpu_host(), 256, 256, 1, &d);
 		CHECK(rb[0].spec.bm == 128 && rb[0].time == 2e-6 && !strcmp(rb[0].key, b[0].key));
 		CHECK(!memcmp(&rb[0].against, &d, sizeof d));
 		free(rb);
@@ -167,7 +179,7 @@ TEST(best_per_key_and_other_cpus)
 	}
 	free(b);
 	/* seen from the other CPU, only its own record counts */
-	nb = tunedb_derive_best(back, n, "Other CPU", feat, &b);
+	nb = tunedb_derive_best(back, n, site_named("Other CPU", feat), &b);
 	CHECK_EQ_INT(nb, 1);
 	if (nb == 1)
 		CHECK(b[0].time == 1e-6);
@@ -196,7 +208,7 @@ TEST(corrupt_and_truncated_lines_are_skipped)
 	struct error e;
 	CHECK(tunedb_append(path, &r[1], &e) == 0); /* must start on a fresh line */
 	struct tune_record *back;
-	int n = tunedb_read(path, &back, &e);
+	int n = tunedb_read(path, NULL, &back, &e);
 	CHECK_EQ_INT(n, 2);
 	if (n == 2)
 		CHECK(!strcmp(back[0].config, r[0].config) && !strcmp(back[1].config, r[1].config));
@@ -204,14 +216,14 @@ TEST(corrupt_and_truncated_lines_are_skipped)
 	/* a missing log is simply empty */
 	char missing[512];
 	snprintf(missing, sizeof missing, "%s/nope/records.jsonl", test_tmpdir());
-	CHECK_EQ_INT(tunedb_read(missing, &back, &e), 0);
+	CHECK_EQ_INT(tunedb_read(missing, NULL, &back, &e), 0);
 	free(back);
 }
 
 TEST(default_time_is_found)
 {
 	struct kernel_spec d;
-	CHECK(tune_default_spec(2560, 2560, 1, &d) == 0);
+	CHECK(tune_default_spec(cpu_host(), 2560, 2560, 1, &d) == 0);
 	CHECK(spec_legal(&d, NULL) == 0);
 	char cfg[256];
 	spec_format(&d, cfg, sizeof cfg);
@@ -223,11 +235,11 @@ TEST(default_time_is_found)
 	snprintf(r[2].vs, sizeof r[2].vs, "%s", cfg);
 	r[2].vs_l2 = r[2].vs_dram = 3.9e-5;
 	struct tune_best *b;
-	CHECK_EQ_INT(tunedb_derive_best(r, 3, "c", "f", &b), 1);
+	CHECK_EQ_INT(tunedb_derive_best(r, 3, site_named("c", "f"), &b), 1);
 	CHECK(b[0].time == 2e-5 && b[0].default_time > 3.89e-5 && b[0].default_time < 3.91e-5);
 	free(b);
 	/* without a duel, the candidate does not displace the default */
-	CHECK_EQ_INT(tunedb_derive_best(r, 2, "c", "f", &b), 1);
+	CHECK_EQ_INT(tunedb_derive_best(r, 2, site_named("c", "f"), &b), 1);
 	CHECK(b[0].time == 4e-5 && b[0].default_time == 4e-5 && !memcmp(&b[0].spec, &d, sizeof d));
 	free(b);
 }
@@ -238,7 +250,7 @@ static struct tune_record rec_ld(const char *tail, double l2, double dram)
 	struct tune_record r = make(2560, 2560, 1, tail ? tail : "", 1, "c", "f");
 	if (!tail) {
 		struct kernel_spec d;
-		tune_default_spec(2560, 2560, 1, &d);
+		tune_default_spec(cpu_host(), 2560, 2560, 1, &d);
 		spec_format(&d, r.config, sizeof r.config);
 	}
 	r.l2 = l2;
@@ -252,7 +264,7 @@ static void best_config(const struct tune_record *r, int n, char *out, size_t le
 {
 	struct tune_best *b;
 	snprintf(out, len, "(none)");
-	if (tunedb_derive_best(r, n, "c", "f", &b) == 1)
+	if (tunedb_derive_best(r, n, site_named("c", "f"), &b) == 1)
 		spec_format(&b[0].spec, out, len);
 	free(b);
 }
@@ -324,32 +336,36 @@ TEST(lookup_uses_best_tsv_of_this_cpu)
 {
 	char dir[512];
 	snprintf(dir, sizeof dir, "%s/cache", test_tmpdir());
-	setenv("TRIT_CACHE_DIR", dir, 1);
-	tunedb_reset();
+	struct tune_site site;
+	tune_site_init(&site, dir, cpu_host(), (struct log_sink){0});
+	struct tune_table t;
+	tune_table_init(&t, &site, (struct log_sink){0});
 	struct kernel_spec s;
-	CHECK(tunedb_lookup(256, 256, 1, &s) < 0); /* nothing tuned yet */
-	const char *cpu = tune_host_cpu(), *feat = tune_host_features();
+	CHECK(tune_table_lookup(&t, 256, 256, 1, &s) < 0); /* nothing tuned yet */
+	const char *cpu = site.cpu_model, *feat = site.features;
 	struct tune_record r[3] = {def_rec(256, 256, 1, 3e-6, cpu, feat),
 	                           as_duel(make(256, 256, 1, tail_b, 2e-6, cpu, feat), 3e-6),
 	                           make(256, 256, 1, tail_a, 1e-9, "Fake CPU", "neon")};
-	char path[700];
-	snprintf(path, sizeof path, "%s/records.jsonl", tunedb_dir());
+	char path[4400];
+	snprintf(path, sizeof path, "%s/records.jsonl", site.dir);
 	write_log(path, r, 3);
 	struct error e;
-	CHECKF(tunedb_rebuild(&e) == 1, "%s", e.msg);
+	CHECKF(tunedb_rebuild(&site, NULL, &e) == 1, "%s", e.msg);
+	tune_table_reset(&t);
 	if (!isa_available(ISA_AVX2, cpu_host())) {
 		test_skip("the tuned spec needs avx2");
+		tune_table_free(&t);
 		return;
 	}
-	CHECK(tunedb_lookup(256, 256, 1, &s) == 0);
+	CHECK(tune_table_lookup(&t, 256, 256, 1, &s) == 0);
 	CHECK(s.bm == 128 && s.rb == 2 && s.prefetch == 512 && s.isa == ISA_AVX2);
-	CHECK(tunedb_lookup(256, 256, 64, &s) < 0);
-	CHECK(tunedb_lookup(512, 256, 1, &s) < 0);
-	CHECK_EQ_INT(tunedb_count(), 1);
+	CHECK(tune_table_lookup(&t, 256, 256, 64, &s) < 0);
+	CHECK(tune_table_lookup(&t, 512, 256, 1, &s) < 0);
+	CHECK_EQ_INT(tune_table_count(&t), 1);
 	/* a row judged against another default than today's (an older trit's) is not used */
-	char tsv[800], *text;
+	char tsv[4400], *text;
 	size_t len;
-	snprintf(tsv, sizeof tsv, "%s/best.tsv", tunedb_dir());
+	snprintf(tsv, sizeof tsv, "%s/best.tsv", site.dir);
 	CHECK((text = read_file(tsv, &len, &e)) != NULL);
 	if (text) {
 		char *last_tab = strrchr(text, '\t');
@@ -359,10 +375,10 @@ TEST(lookup_uses_best_tsv_of_this_cpu)
 			snprintf(buf, sizeof buf, "%.*s\tkernel tl1 m=256 k=256 n=1 isa=avx2 bm=32 bk=128 rb=32 unroll=1 "
 			         "prefetch=0 threads=1\n", (int)(last_tab - text), text);
 			CHECK(write_file_atomic(tsv, buf, strlen(buf), &e) == 0);
-			tunedb_reset();
-			CHECK(tunedb_lookup(256, 256, 1, &s) < 0);
+			tune_table_reset(&t);
+			CHECK(tune_table_lookup(&t, 256, 256, 1, &s) < 0);
 		}
 		free(text);
 	}
-	tunedb_reset();
+	tune_table_free(&t);
 }

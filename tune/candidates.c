@@ -50,7 +50,7 @@ int tune_seed_candidates(int32_t m, int32_t k, int32_t n, const enum kernel_kind
 	int cnt = 0;
 	/* the runtime's untuned choice first (tune_default_spec), whatever the kinds: every candidate
 	 * is judged against it */
-	if (tune_default_spec(m, k, n, &s) == 0)
+	if (tune_default_spec(c, m, k, n, &s) == 0)
 		cnt = add_unique(out, cnt, max, &s, c);
 	/* software prefetch is what a single core needs to stream weights at full DRAM bandwidth */
 	for (size_t i = 0; cnt > 0 && has_kind(kinds, nkinds, out[0].kind) && i < COUNTOF(prefetch); i++) {

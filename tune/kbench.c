@@ -495,11 +495,9 @@ int kbench_run(const struct kbench_options *o, FILE *out, struct error *e)
 	int reps = o->reps, quick = o->quick;
 	struct kb *b = xcalloc(1, sizeof(*b));
 	b->out = out;
-	b->cpu = o->cpu;
-	const struct cpu_info *cpu = o->cpu;
-	char feat[256];
-	cpu_feature_string(cpu, feat, sizeof(feat));
-	fprintf(b->out, "cpu: %s (%s); L2 %zu KiB, L3 %zu KiB\n", tune_host_cpu(), feat, cpu->l2 / 1024, cpu->l3 / 1024);
+	const struct cpu_info *cpu = b->cpu = &o->site->cpu;
+	fprintf(b->out, "cpu: %s (%s); L2 %zu KiB, L3 %zu KiB\n", o->site->cpu_model, o->site->features, cpu->l2 / 1024,
+	        cpu->l3 / 1024);
 	size_t bw_bytes = quick ? (size_t)16 << 20 : (size_t)512 << 20;
 	struct bandwidth bws;
 	read_bandwidth(bw_bytes, 3, &bws);
@@ -524,7 +522,7 @@ int kbench_run(const struct kbench_options *o, FILE *out, struct error *e)
 	       "1 window of 2 calls). us/call is per whole-matrix call (L2: the slice's time x m / R). tuned and\n"
 	       "default are measured alternately, 10 times in L2 and 3 times from DRAM, the fastest kept. Gw/s = weights x tokens per second;\n"
 	       "GB/s = packed weight bytes per second; %%bw = of the best measured read bandwidth. tuned =\n"
-	       "tunedb_lookup's spec (\"= default\" when it is the default spec: one measurement, ratio 1.00);\n"
+	       "the tuning records' spec (\"= default\" when it is the default spec: one measurement, ratio 1.00);\n"
 	       "default = the runtime's spec without tuning.\n\n",
 	       reps, dram_total >> 20, quick ? "--quick: NOT more than L3" : "> L3");
 	fprintf(b->out, "| shape       | n  | kernel     | res  | us/call    | Gw/s    | GB/s    | %%bw    | spec\n");
@@ -546,11 +544,11 @@ int kbench_run(const struct kbench_options *o, FILE *out, struct error *e)
 					res[kk * R_COUNT + r].sec = -1;
 					res[kk * R_COUNT + r].spec[0] = 0;
 				}
-			have[K_TUNED] = !o->no_tune && tunedb_lookup(m, k, n, &specs[K_TUNED]) == 0;
+			have[K_TUNED] = o->records && tune_table_lookup(o->records, m, k, n, &specs[K_TUNED]) == 0;
 			if (!have[K_TUNED])
 				for (int r = 0; r < R_COUNT; r++)
 					snprintf(b->results[si][ni][K_TUNED][r].status, sizeof(b->results[0][0][0][0].status), "not tuned");
-			have[K_DEFAULT] = tune_default_spec(m, k, n, &specs[K_DEFAULT]) == 0;
+			have[K_DEFAULT] = tune_default_spec(cpu, m, k, n, &specs[K_DEFAULT]) == 0;
 			if (!have[K_DEFAULT])
 				for (int r = 0; r < R_COUNT; r++)
 					snprintf(b->results[si][ni][K_DEFAULT][r].status, sizeof(b->results[0][0][0][0].status),

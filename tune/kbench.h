@@ -9,6 +9,7 @@
 
 #include "base/cpu.h"
 #include "base/util.h"
+#include "tune/tunedb.h"
 
 struct jit;
 
@@ -17,8 +18,8 @@ struct kbench_options {
 	int quick;                  /* one small shape and tiny buffers (a smoke test) */
 	const char *csv, *plot;     /* files to write, or NULL */
 	struct jit *jit;            /* compiles the generated kernels */
-	const struct cpu_info *cpu; /* the CPU the kernels are chosen for (features may be masked) */
-	int no_tune;                /* 1: no tuned specs are looked up (the tuned rows say "not tuned") */
+	const struct tune_site *site; /* the CPU the kernels are chosen for (features may be masked) */
+	struct tune_table *records; /* tuned specs, or NULL (the tuned rows say "not tuned") */
 };
 
 /* measures and writes the report to out, then the CSV and SVG files; -1 with a message when a file

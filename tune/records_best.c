@@ -77,23 +77,39 @@ int tunedb_read_best(const char *path, const char *cpu, const char *features, st
 	return n;
 }
 
-int tunedb_rebuild(struct error *e)
+int tunedb_write_derived(const struct tune_site *site, const struct tune_record *r, int n, struct tune_best **best,
+                         struct error *e)
 {
-	char rec[4300], best[4300];
-	snprintf(rec, sizeof rec, "%s/records.jsonl", tunedb_dir());
-	snprintf(best, sizeof best, "%s/best.tsv", tunedb_dir());
-	struct tune_record *r;
-	int n = tunedb_read(rec, &r, e);
-	if (n < 0)
-		return -1;
+	if (best)
+		*best = NULL;
+	char path[4300];
+	snprintf(path, sizeof path, "%s/best.tsv", site->dir);
 	struct tune_best *b;
-	int nb = tunedb_derive_best(r, n, tune_host_cpu(), tune_host_features(), &b);
-	free(r);
-	if (mkdir_p(tunedb_dir(), e) < 0 || tunedb_write_best(best, b, nb, e) < 0) {
+	int nb = tunedb_derive_best(r, n, site, &b);
+	if (mkdir_p(site->dir, e) < 0 || tunedb_write_best(path, b, nb, e) < 0) {
 		free(b);
 		return -1;
 	}
-	free(b);
-	tunedb_reset();
+	if (best)
+		*best = b;
+	else
+		free(b);
+	return nb;
+}
+
+int tunedb_rebuild(const struct tune_site *site, struct tune_best **best, struct error *e)
+{
+	if (best)
+		*best = NULL;
+	if (!site->dir[0])
+		return errorf(e, "tuning records need a cache directory (none is set)");
+	char rec[4300];
+	snprintf(rec, sizeof rec, "%s/records.jsonl", site->dir);
+	struct tune_record *r;
+	int n = tunedb_read(rec, &site->log, &r, e);
+	if (n < 0)
+		return -1;
+	int nb = tunedb_write_derived(site, r, n, best, e);
+	free(r);
 	return nb;
 }

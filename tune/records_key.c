@@ -1,16 +1,13 @@
 /* records_key.c: what names a tuning record: the shape key, the CPU signature, this host's model
- * name and features, the version/date stamp and the records' directory. */
+ * name and features (the site), the version/date stamp. */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/cpu.h"
-#include "base/paths.h"
 #include "config.h"
 #include "kernel/kernel.h"
-#include "kernel/model_specs.h"
 #include "tune/tunedb.h"
 
 void tune_shape_key(int32_t m, int32_t k, int32_t n, char *buf, size_t len)
@@ -50,14 +47,16 @@ int tune_parse_shape_key(const char *key, int32_t *m, int32_t *k, int32_t *n)
 	return 0;
 }
 
-static char host_model[128];
-static char host_features[256];
-static pthread_once_t host_once = PTHREAD_ONCE_INIT;
-
-static void read_host(void)
+void tune_site_init(struct tune_site *s, const char *cache_dir, const struct cpu_info *cpu, struct log_sink log)
 {
-	snprintf(host_model, sizeof host_model, "unknown");
-	cpu_feature_string(kernel_host_cpu(), host_features, sizeof host_features);
+	memset(s, 0, sizeof(*s));
+	snprintf(s->cache_dir, sizeof s->cache_dir, "%s", cache_dir ? cache_dir : "");
+	if (s->cache_dir[0])
+		snprintf(s->dir, sizeof s->dir, "%s/tune", s->cache_dir);
+	s->cpu = *cpu;
+	s->log = log;
+	cpu_feature_string(&s->cpu, s->features, sizeof s->features);
+	snprintf(s->cpu_model, sizeof s->cpu_model, "unknown");
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	if (!f)
 		return;
@@ -70,39 +69,20 @@ static void read_host(void)
 			;
 		v[strcspn(v, "\n")] = 0;
 		if (*v)
-			snprintf(host_model, sizeof host_model, "%s", v);
+			snprintf(s->cpu_model, sizeof s->cpu_model, "%s", v);
 		break;
 	}
 	fclose(f);
 }
 
-const char *tune_host_cpu(void)
+void tune_record_stamp(struct tune_record *r, const struct tune_site *site, const char *llvm_version)
 {
-	pthread_once(&host_once, read_host);
-	return host_model;
-}
-
-const char *tune_host_features(void)
-{
-	pthread_once(&host_once, read_host);
-	return host_features;
-}
-
-void tune_record_stamp(struct tune_record *r, const char *llvm_version)
-{
-	snprintf(r->cpu, sizeof r->cpu, "%s", tune_host_cpu());
-	snprintf(r->features, sizeof r->features, "%s", tune_host_features());
+	snprintf(r->cpu, sizeof r->cpu, "%s", site->cpu_model);
+	snprintf(r->features, sizeof r->features, "%s", site->features);
 	snprintf(r->trit, sizeof r->trit, "%s", TRIT_VERSION);
 	snprintf(r->llvm, sizeof r->llvm, "%s", llvm_version ? llvm_version : "none");
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(r->date, sizeof r->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-const char *tunedb_dir(void)
-{
-	static char buf[4200];
-	snprintf(buf, sizeof buf, "%s/tune", trit_cache_dir());
-	return buf;
 }

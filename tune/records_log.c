@@ -41,7 +41,7 @@ int tunedb_append(const char *path, const struct tune_record *r, struct error *e
 	return 0;
 }
 
-int tunedb_read(const char *path, struct tune_record **out, struct error *e)
+int tunedb_read(const char *path, const struct log_sink *log, struct tune_record **out, struct error *e)
 {
 	*out = NULL;
 	size_t len;
@@ -77,8 +77,8 @@ int tunedb_read(const char *path, struct tune_record **out, struct error *e)
 		n++;
 	}
 	if (bad)
-		warn("%s: skipped %d unreadable record%s (first at line %d: %s)", path, bad, bad > 1 ? "s" : "",
-		     first_bad, first_why.msg);
+		log_to(log, LOG_WARN, "%s: skipped %d unreadable record%s (first at line %d: %s)", path, bad,
+		       bad > 1 ? "s" : "", first_bad, first_why.msg);
 	free(text);
 	return n;
 }

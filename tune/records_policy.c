@@ -8,21 +8,20 @@
 #include "kernel/model_specs.h"
 #include "tune/tunedb.h"
 
-int tune_default_spec(int32_t m, int32_t k, int32_t n, struct kernel_spec *s)
+int tune_default_spec(const struct cpu_info *c, int32_t m, int32_t k, int32_t n, struct kernel_spec *s)
 {
 	static const enum kernel_kind order[] = {KIND_I2S, KIND_TL2, KIND_TL1};
-	const struct cpu_info *c = kernel_host_cpu();
 	for (size_t i = 0; i < COUNTOF(order); i++)
 		if (spec_default(s, order[i], isa_best(order[i], n, c), m, k, n, c, NULL) == 0)
 			return 0;
 	return -1;
 }
 
-int tune_judged_against_today(const struct tune_best *b)
+int tune_judged_against_today(const struct tune_best *b, const struct cpu_info *c)
 {
 	struct kernel_spec d;
 	char x[256], y[256];
-	if (tune_default_spec(b->spec.m, b->spec.k, b->spec.n, &d) < 0)
+	if (tune_default_spec(c, b->spec.m, b->spec.k, b->spec.n, &d) < 0)
 		return 0;
 	spec_format(&d, x, sizeof x);
 	spec_format(&b->against, y, sizeof y);
@@ -83,9 +82,9 @@ struct derive_cfg {
 	double worst_ratio, worst_time, worst_vs_time;
 };
 
-int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, const char *features,
-                       struct tune_best **out)
+int tunedb_derive_best(const struct tune_record *r, int n, const struct tune_site *site, struct tune_best **out)
 {
+	const char *cpu = site->cpu_model, *features = site->features;
 	int nb = 0, nc = 0;
 	*out = n ? xcalloc((size_t)n, sizeof **out) : NULL;
 	struct derive_key *dk = n ? xcalloc((size_t)n, sizeof *dk) : NULL;
@@ -107,7 +106,7 @@ int tunedb_derive_best(const struct tune_record *r, int n, const char *cpu, cons
 			snprintf((*out)[j].key, sizeof (*out)[j].key, "%s", x->key);
 			(*out)[j].time = (*out)[j].default_time = -1;
 			struct kernel_spec d;
-			if (tune_default_spec(m, k, nn, &d) == 0) {
+			if (tune_default_spec(&site->cpu, m, k, nn, &d) == 0) {
 				dk[j].def = d;
 				spec_format(&d, dk[j].defcfg, sizeof dk[j].defcfg);
 			}

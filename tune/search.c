@@ -55,14 +55,6 @@ int tune_model_shapes(const struct model_desc *m, int32_t (*shapes)[2], int max)
 	return n;
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
 struct key_state {
 	char measured[MAX_CANDIDATES * 4][256];
 	int nmeasured;
@@ -94,10 +86,14 @@ struct run {
 	struct tune_summary *sum;
 	const char *records;
 	double end; /* budget end */
-	const struct cpu_info *cpu;
+	const struct tune_site *site;
+	const struct cpu_info *cpu; /* the site's */
 	int shape_i, nshapes;
 	int crash_pending;  /* o->crash_test, until the first trial */
 };
+
+/* 1 when the caller asked the run to stop */
+static int stopped(const struct run *run) { return run->o->stop && *run->o->stop; }
 
 static void progress(const struct run *run, const struct key_state *ks, const struct shape_data *d, int key_done)
 {
@@ -137,7 +133,7 @@ static void write_record(struct run *run, const struct shape_data *d, const stru
 {
 	struct tune_record rec;
 	memset(&rec, 0, sizeof rec);
-	tune_key(d->m, d->k, d->n, tune_host_cpu(), tune_host_features(), rec.key, sizeof rec.key);
+	tune_key(d->m, d->k, d->n, run->site->cpu_model, run->site->features, rec.key, sizeof rec.key);
 	spec_format(s, rec.config, sizeof rec.config);
 	snprintf(rec.method, sizeof rec.method, "%s", TUNE_METHOD);
 	if (r->ok) {
@@ -157,7 +153,7 @@ static void write_record(struct run *run, const struct shape_data *d, const stru
 		rec.time = -1;
 		snprintf(rec.error, sizeof rec.error, "%s", r->error[0] ? r->error : "failed");
 	}
-	tune_record_stamp(&rec, TRIT_LLVM_VERSION);
+	tune_record_stamp(&rec, run->site, TRIT_LLVM_VERSION);
 	struct error e;
 	if (tunedb_append(run->records, &rec, &e) < 0)
 		log_to(&run->o->log, LOG_WARN, "%s", e.msg);
@@ -170,9 +166,9 @@ static void write_record(struct run *run, const struct shape_data *d, const stru
 static int run_trial(struct run *run, const struct kernel_spec *s, int ns, struct shape_data *d, double timeout,
                      struct child_result *cr)
 {
-	struct sandbox sb = {timeout, run->crash_pending, &interrupted};
+	struct sandbox sb = {timeout, run->crash_pending, run->o->stop};
 	run->crash_pending = 0;
-	return trial_measure(s, ns, d, run->o->reps, &sb, cr);
+	return trial_measure(run->site, s, ns, d, run->o->reps, &sb, cr);
 }
 
 /* keeps s (measured l2, dram) among the TOP_KEEP best-scoring candidates */
@@ -203,7 +199,7 @@ static int try_candidate(struct run *run, struct key_state *ks, struct shape_dat
                          const struct kernel_spec *s, int is_default)
 {
 	double start = now_seconds(), left = run->end - start;
-	if (interrupted || left < 0.05)
+	if (stopped(run) || left < 0.05)
 		return -1;
 	struct child_result cr;
 	double timeout = MIN(run->o->candidate_timeout, left);
@@ -242,7 +238,7 @@ static int duel(struct run *run, struct key_state *ks, struct shape_data *d, con
                 const struct kernel_spec *w)
 {
 	double left = run->end - now_seconds();
-	if (interrupted || left < 0.05)
+	if (stopped(run) || left < 0.05)
 		return -1;
 	struct kernel_spec two[2] = {*def, *w};
 	struct child_result cr;
@@ -277,7 +273,7 @@ static int tune_key_search(struct run *run, struct shape_data *d, double deadlin
 	memset(&ks, 0, sizeof ks);
 	ks.best_score = -1;
 	struct kernel_spec seeds[MAX_CANDIDATES], def;
-	int have_def = tune_default_spec(d->m, d->k, d->n, &def) == 0;
+	int have_def = tune_default_spec(run->cpu, d->m, d->k, d->n, &def) == 0;
 	int ns = tune_seed_candidates(d->m, d->k, d->n, run->o->kinds, run->o->nkinds, run->cpu, seeds,
 	                              MAX_CANDIDATES);
 	FILE *out = run->o->out;
@@ -362,16 +358,12 @@ int tune_model(const struct model_desc *m, const struct tune_options *o, struct 
 	char records[4300];
 	if (o->records)
 		snprintf(records, sizeof records, "%s", o->records);
+	else if (o->site->dir[0])
+		snprintf(records, sizeof records, "%s/records.jsonl", o->site->dir);
 	else
-		snprintf(records, sizeof records, "%s/records.jsonl", tunedb_dir());
-	struct run run = {o, sum, records, start + o->budget, kernel_host_cpu(), 0, nshapes, o->crash_test};
+		return errorf(e, "tuning records need a cache directory (none is set)");
+	struct run run = {o, sum, records, start + o->budget, o->site, &o->site->cpu, 0, nshapes, o->crash_test};
 	sum->keys = nshapes * o->nbatches;
-	interrupted = 0;
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
 	int stop = 0;
 	for (int i = 0; i < nshapes && !stop; i++) {
 		struct shape_data d;
@@ -384,12 +376,11 @@ int tune_model(const struct model_desc *m, const struct tune_options *o, struct 
 			stop = tune_key_search(&run, &d, deadline) < 0;
 		}
 		shape_free(&d);
-		if (interrupted)
+		if (stopped(&run))
 			stop = 1;
 	}
-	sigaction(SIGINT, &old, NULL);
-	sum->interrupted = interrupted != 0;
-	if (!o->records && tunedb_rebuild(e) < 0)
+	sum->interrupted = stopped(&run);
+	if (!o->records && tunedb_rebuild(o->site, NULL, e) < 0)
 		return -1;
 	sum->seconds = now_seconds() - start;
 	return 0;

@@ -127,11 +127,13 @@ static kernel_fn compile_verify(struct jit *j, const struct kernel_spec *s, cons
 /* compiles, verifies and times ns (1 or 2) specs, spec i on the weight copies c[i]. Two specs (a
  * duel) are timed in turns, call by call in L2 and window by window from DRAM, so a burst of load
  * elsewhere hits both alike. */
-static void child_measure(const struct kernel_spec *s, int ns, const struct shape_data *d, struct km_copies **c,
+static void child_measure(const struct tune_site *site, const struct kernel_spec *s, int ns,
+                          const struct shape_data *d, struct km_copies **c,
                           int reps, struct child_result *cr)
 {
 	struct error e;
-	struct jit *j = jit_create(&e);
+	struct jit_config jc = {.cache_dir = site->cache_dir, .cpu = &site->cpu, .log = site->log};
+	struct jit *j = jit_create(&jc, &e);
 	if (!j) {
 		for (int i = 0; i < ns; i++)
 			snprintf(cr->r[i].error, sizeof cr->r[i].error, "jit: %.240s", e.msg);
@@ -146,7 +148,7 @@ static void child_measure(const struct kernel_spec *s, int ns, const struct shap
 	int nl2 = MIN(TUNE_MAX_REPS, 4 * reps), ndram = MAX(2, MIN(8, reps));
 	int32_t rows[2];
 	for (int i = 0; i < ns; i++) {
-		rows[i] = km_l2_rows(&s[i], km_l2_budget(kernel_host_cpu()));
+		rows[i] = km_l2_rows(&s[i], km_l2_budget(&site->cpu));
 		cr->r[i].nl2 = nl2;
 		cr->r[i].ndram = ndram;
 		cr->r[i].l2 = cr->r[i].dram = 1e30;
@@ -174,6 +176,7 @@ static void child_measure(const struct kernel_spec *s, int ns, const struct shap
 
 /* the child's side of trial_measure */
 struct trial_job {
+	const struct tune_site *site;
 	const struct kernel_spec *s;
 	int ns;
 	const struct shape_data *d;
@@ -184,17 +187,17 @@ struct trial_job {
 static void trial_child(void *arg, void *out)
 {
 	const struct trial_job *j = arg;
-	child_measure(j->s, j->ns, j->d, j->c, j->reps, out);
+	child_measure(j->site, j->s, j->ns, j->d, j->c, j->reps, out);
 }
 
-int trial_measure(const struct kernel_spec *s, int ns, struct shape_data *d, int reps, const struct sandbox *sb,
-                  struct child_result *r)
+int trial_measure(const struct tune_site *site, const struct kernel_spec *s, int ns, struct shape_data *d, int reps,
+                  const struct sandbox *sb, struct child_result *r)
 {
 	memset(r, 0, sizeof *r);
 	struct km_copies *c[2];
 	for (int i = 0; i < ns; i++)
 		c[i] = shape_copies(d, &s[i]);
-	struct trial_job job = {s, ns, d, c, reps};
+	struct trial_job job = {site, s, ns, d, c, reps};
 	char why[256];
 	int rc = sandbox_run(sb, trial_child, &job, r, sizeof *r, why, sizeof why);
 	if (rc == -2)

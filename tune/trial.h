@@ -46,9 +46,10 @@ void shape_make(struct shape_data *d, int32_t m, int32_t k, uint64_t seed, size_
 void shape_set_batch(struct shape_data *d, int32_t n, uint64_t seed);
 /* frees what shape_make and shape_set_batch made */
 void shape_free(struct shape_data *d);
-/* measures ns (1 or 2) specs of d in sb, reps as in tune_options (two are timed in turns); 0 with
- * r filled (ok or an error per spec), -1 when sb's stop was set (nothing to record) */
-int trial_measure(const struct kernel_spec *s, int ns, struct shape_data *d, int reps, const struct sandbox *sb,
-                  struct child_result *r);
+/* measures ns (1 or 2) specs of d on the site's CPU (compiled into its cache) in sb, reps as in
+ * tune_options (two are timed in turns); 0 with r filled (ok or an error per spec), -1 when sb's
+ * stop was set (nothing to record) */
+int trial_measure(const struct tune_site *site, const struct kernel_spec *s, int ns, struct shape_data *d, int reps,
+                  const struct sandbox *sb, struct child_result *r);
 
 #endif

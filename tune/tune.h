@@ -8,6 +8,7 @@
 #define TRIT_TUNE_H
 
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "base/cpu.h"
@@ -15,6 +16,7 @@
 #include "base/util.h"
 #include "ir/ir.h"
 #include "kernel/model_specs.h"
+#include "tune/tunedb.h"
 
 /* where a tuning run stands */
 struct tune_progress {
@@ -35,7 +37,10 @@ struct tune_options {
 	double candidate_timeout;   /* seconds one candidate may take (compile + verify + time) */
 	int reps;                   /* DRAM windows = reps (2..8), L2 calls = 4 x reps (<= 32);
 	                             * the fastest of each is kept (tune/kmeasure.h) */
-	const char *records;        /* log path; NULL = tunedb_dir()/records.jsonl */
+	const struct tune_site *site; /* the records' directory and the CPU tuned for */
+	const char *records;        /* log path; NULL = the site's records.jsonl (and best.tsv rebuilt) */
+	const volatile sig_atomic_t *stop; /* set (by the caller's SIGINT handler) to stop early, keeping
+	                             * what was measured; NULL = never */
 	int crash_test;             /* 1: the first candidate's child dies of SIGSEGV before measuring,
 	                             * to check the isolation (TRIT_TUNE_CRASH_TEST) */
 	FILE *out;                  /* one line per shape and batch class; NULL = none */
@@ -48,7 +53,7 @@ struct tune_options {
 /* what one tuning run did */
 struct tune_summary {
 	int keys, keys_done, candidates, errors;
-	int interrupted;            /* SIGINT stopped it */
+	int interrupted;            /* *stop was set: the run ended early */
 	double seconds;
 };
 
