@@ -86,7 +86,12 @@ int trit_model_n_ctx_train(const trit_model *m) { return m->m.d.n_ctx; }
 int trit_model_n_embd(const trit_model *m) { return m->m.d.n_embd; }
 int trit_model_n_layer(const trit_model *m) { return m->m.d.n_layer; }
 double trit_model_load_seconds(const trit_model *m) { return m->m.load_seconds; }
-int trit_model_has_tokenizer(const trit_model *m) { return m->tok != NULL; }
+int trit_model_has_tokenizer(const trit_model *m, trit_error *why)
+{
+	if (!m->tok)
+		api_failf(why, TRIT_ERR_UNSUPPORTED, "this model has no usable tokenizer (%s)", m->tok_why);
+	return m->tok != NULL;
+}
 
 void trit_model_describe_kernels(const trit_model *m, char *buf, size_t len)
 {

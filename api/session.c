@@ -56,8 +56,9 @@ int trit_decode(trit_session *s, const trit_batch *b, float *logits, trit_error 
 		return api_failf(err, TRIT_ERR_ARG, "the batch is empty or malformed");
 	struct forward_batch fb = {.n = b->n, .tokens = b->tokens, .seq = b->seq, .pos = b->pos, .logits = b->logits};
 	struct error e;
-	if (s->model->be->decode(s->state, &fb, logits, &e) < 0)
-		return api_fail(err, strstr(e.msg, "context is full") ? TRIT_ERR_CONTEXT_FULL : TRIT_ERR_ARG, &e);
+	int rc = s->model->be->decode(s->state, &fb, logits, &e);
+	if (rc < 0)
+		return api_fail(err, rc == FORWARD_FULL ? TRIT_ERR_CONTEXT_FULL : TRIT_ERR_ARG, &e);
 	return TRIT_OK;
 }
 

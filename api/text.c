@@ -6,7 +6,8 @@
 /* TRIT_ERR_UNSUPPORTED naming why the model has no tokenizer */
 static int no_tokenizer(const trit_model *m, trit_error *err)
 {
-	return api_failf(err, TRIT_ERR_UNSUPPORTED, "this model has no usable tokenizer (%s)", m->tok_why);
+	trit_model_has_tokenizer(m, err);
+	return TRIT_ERR_UNSUPPORTED;
 }
 
 int trit_tokenize(const trit_model *m, const char *text, size_t len, int add_bos, int parse_special, int32_t *out,

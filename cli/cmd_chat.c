@@ -53,6 +53,7 @@ int cmd_chat_session(struct run_opts *o)
 	session_open(&s, o, 1);
 	trit_error err;
 	const char *fmt = forced_format ? forced_format : trit_chat_format(s.model);
+	char *start = rendered(trit_chat_start(s.model, fmt, o->sys, &err), &err);
 	trit_sampler *smp = trit_sampler_new(s.model, &o->sp);
 	if (o->sp.seed < 0 && o->sp.temp > 0)
 		fprintf(stderr, "trit: seed %llu\n", (unsigned long long)trit_sampler_seed(smp));
@@ -61,7 +62,6 @@ int cmd_chat_session(struct run_opts *o)
 	if (tty)
 		fprintf(stderr, "trit: chat format %s; type a message, Ctrl-D to end\n", fmt);
 
-	char *start = rendered(trit_chat_start(s.model, fmt, o->sys, &err), &err);
 	int first = 1;
 	char *line = NULL;
 	size_t cap = 0;
@@ -109,10 +109,9 @@ int cmd_chat(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(argv[i], "--chat-template")) {
-			if (i + 1 >= argc || (strcmp(argv[i + 1], "bitnet") && strcmp(argv[i + 1], "llama3") &&
-			                      strcmp(argv[i + 1], "falcon3")))
+			if (i + 1 >= argc)
 				die("chat: --chat-template needs one of bitnet, llama3, falcon3");
-			forced_format = argv[++i];
+			forced_format = argv[++i]; /* checked by trit_chat_start */
 			continue;
 		}
 		if (!run_opts_parse_one(&o, argc, argv, &i))

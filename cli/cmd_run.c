@@ -74,7 +74,7 @@ int cmd_run(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		trit_sampler_accept(smp, ids[i]);
 	if (o.n_predict != 0) {
-		if (!trit_model_has_tokenizer(s.model))
+		if (!trit_model_has_tokenizer(s.model, NULL))
 			die("run: this model has no usable tokenizer, so it cannot print generated text");
 		if (o.dump_logits) /* the logits of the last position */
 			memmove(logits, logits + (size_t)(n - 1) * (size_t)V, (size_t)V * sizeof(float));

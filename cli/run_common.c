@@ -20,10 +20,6 @@ void run_opts_default(struct run_opts *o)
 	trit_sampler_params_default(&o->sp);
 }
 
-static int is_kernel_kind(const char *s)
-{
-	return !strcmp(s, "auto") || !strcmp(s, "i2s") || !strcmp(s, "tl1") || !strcmp(s, "tl2") || !strcmp(s, "ref");
-}
 
 static int is_one_of(const char *a, const char **names)
 {
@@ -99,10 +95,7 @@ int run_opts_parse_one(struct run_opts *o, int argc, char **argv, int *i)
 	else if (IS("--repeat-last-n"))
 		o->sp.repeat_last_n = (int)parse_long(a, need_value(argc, argv, i), -1, 1 << 24);
 	else if (IS("--kernel")) {
-		const char *v = need_value(argc, argv, i);
-		if (!is_kernel_kind(v))
-			die("option '--kernel': unknown kind '%s' (expected auto, i2s, tl1, tl2 or ref)", v);
-		o->kernel = v;
+		o->kernel = need_value(argc, argv, i); /* checked by trit_model_load */
 	} else if (IS("--lm-head")) {
 		const char *v = need_value(argc, argv, i);
 		if (lm_head_parse(v, &o->lm_head_q8) < 0)
@@ -241,12 +234,13 @@ void session_open(struct session *s, const struct run_opts *o, int need_tok)
 		mo.progress = progress_tty;
 	trit_error err;
 	double t0 = now_seconds();
-	if (!(s->model = trit_model_load(s->ctx, path, &mo, &err)))
+	if (!(s->model = trit_model_load(s->ctx, path, &mo, &err))) {
+		if (mo.progress)
+			fprintf(stderr, "\r\033[K"); /* the progress line */
 		die("%s", err.msg);
-	if (need_tok && !trit_model_has_tokenizer(s->model)) {
-		trit_tokenize(s->model, "", 0, 0, 0, NULL, 0, &err); /* for the reason */
-		die("%s: %s", path, err.msg);
 	}
+	if (need_tok && !trit_model_has_tokenizer(s->model, &err))
+		die("%s: %s", path, err.msg);
 	trit_session_options so;
 	trit_session_options_default(&so);
 	so.n_ctx = o->n_ctx;

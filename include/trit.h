@@ -101,8 +101,9 @@ int trit_model_n_layer(const trit_model *m);
 double trit_model_load_seconds(const trit_model *m);
 /* a one-line description of the kernels the first layer runs on (for logs) */
 void trit_model_describe_kernels(const trit_model *m, char *buf, size_t len);
-/* 1 when the file holds a usable tokenizer (the text functions below need one) */
-int trit_model_has_tokenizer(const trit_model *m);
+/* 1 when the file holds a usable tokenizer (the text functions below need one); else 0 and why names
+ * what is wrong with it (why may be NULL) */
+int trit_model_has_tokenizer(const trit_model *m, trit_error *why);
 
 /* what a model is and what a token costs, for reports like `trit bench` */
 typedef struct trit_model_stats {

@@ -43,6 +43,7 @@ int forward_init_seqs(struct forward *f, struct model *m, int n_ctx, int n_seq, 
 		              f->n_ctx, 2.0 * (double)kv_elems * (double)esz / 1048576.0);
 	}
 	f->seq_len = xcalloc((size_t)n_seq, sizeof(int32_t));
+	f->seq_next = xcalloc((size_t)n_seq, sizeof(int32_t));
 	f->tok_seq = xcalloc(T, sizeof(int32_t));
 	f->tok_pos = xcalloc(T, sizeof(int32_t));
 	f->tok_want = xcalloc(T, 1);
@@ -81,6 +82,7 @@ void forward_free(struct forward *f)
 	free(f->kc);
 	free(f->vc);
 	free(f->seq_len);
+	free(f->seq_next);
 	free(f->tok_seq);
 	free(f->tok_pos);
 	free(f->tok_want);
@@ -457,8 +459,8 @@ int forward_decode(struct forward *f, const struct forward_batch *b, float *logi
 	int n = b->n;
 	if (n <= 0)
 		return 0;
-	int32_t *len = xmalloc((size_t)f->n_seq * sizeof(int32_t)); /* each sequence's length as the batch fills it */
-	memcpy(len, f->seq_len, (size_t)f->n_seq * sizeof(int32_t));
+	int32_t *next = f->seq_next; /* each sequence's next position as the batch fills it */
+	memcpy(next, f->seq_len, (size_t)f->n_seq * sizeof(int32_t));
 	int rc = 0;
 	for (int i = 0; i < n && rc == 0; i++) {
 		int s = b->seq ? b->seq[i] : 0;
@@ -466,28 +468,27 @@ int forward_decode(struct forward *f, const struct forward_batch *b, float *logi
 			rc = errorf(e, "token id %d is out of range (vocabulary has %d tokens)", b->tokens[i], m->d.n_vocab);
 		else if (s < 0 || s >= f->n_seq)
 			rc = errorf(e, "sequence %d does not exist (this context has %d)", s, f->n_seq);
-		else if (b->pos && b->pos[i] != len[s])
+		else if (b->pos && b->pos[i] != next[s])
 			rc = errorf(e, "token %d of the batch is at position %d, but sequence %d continues at %d", i,
-			            b->pos[i], s, len[s]);
-		else if (len[s] >= f->n_ctx)
-			rc = errorf(e, "the context is full: sequence %d holds %d tokens, its context size is %d (use -c)", s,
-			            f->seq_len[s], f->n_ctx);
-		else
-			len[s]++;
+			            b->pos[i], s, next[s]);
+		else if (next[s] >= f->n_ctx) {
+			errorf(e, "the context is full: sequence %d holds %d tokens, its context size is %d (use -c)", s,
+			       f->seq_len[s], f->n_ctx);
+			rc = FORWARD_FULL;
+		} else {
+			next[s]++;
+		}
 	}
-	free(len);
 	if (rc < 0)
-		return -1;
+		return rc;
+	memcpy(next, f->seq_len, (size_t)f->n_seq * sizeof(int32_t));
 	int64_t V = m->d.n_vocab;
 	for (int c = 0; c < n; c += m->tile) {
 		int nc = MIN(m->tile, n - c);
 		for (int t = 0; t < nc; t++) {
 			int s = b->seq ? b->seq[c + t] : 0;
 			f->tok_seq[t] = s;
-			f->tok_pos[t] = f->seq_len[s];
-			for (int u = 0; u < t; u++) /* earlier tokens of the same sequence in this chunk */
-				if (f->tok_seq[u] == s)
-					f->tok_pos[t]++;
+			f->tok_pos[t] = next[s]++;
 			f->tok_want[t] = b->logits ? b->logits[c + t] != 0 : c + t == n - 1;
 		}
 		int rows = run_chunk(f, b->tokens + c, nc, f->tok_want, logits);
@@ -501,9 +502,11 @@ int forward_tokens(struct forward *f, const int32_t *tokens, int n, float *logit
 {
 	if (n <= 0)
 		return 0;
-	if ((long)f->seq_len[0] + n > f->n_ctx)
-		return errorf(e, "the context is full: %d tokens in the cache + %d new > context size %d (use -c)",
-		              f->seq_len[0], n, f->n_ctx);
+	if ((long)f->seq_len[0] + n > f->n_ctx) {
+		errorf(e, "the context is full: %d tokens in the cache + %d new > context size %d (use -c)", f->seq_len[0],
+		       n, f->n_ctx);
+		return FORWARD_FULL;
+	}
 	int8_t *want = NULL;
 	if (all) {
 		want = xmalloc((size_t)n);

@@ -28,6 +28,7 @@ struct forward {
 	int kv_f32;  /* 1: F32 KV cache; 0: F16 */
 	int n_past;  /* tokens in sequence 0's KV cache (kept equal to seq_len[0]) */
 	int32_t *seq_len; /* [n_seq] tokens in each sequence's KV cache */
+	int32_t *seq_next; /* [n_seq] forward_decode's scratch: each sequence's next position */
 	int32_t *tok_seq, *tok_pos; /* [tile] the sequence and position of each token of the chunk */
 	int8_t *tok_want;           /* [tile] 1 = the token's logits are wanted */
 	void *kc, *vc; /* [n_seq][n_layer][n_ctx][kv_dim] */
@@ -60,12 +61,15 @@ void forward_free(struct forward *f);
 void forward_reset(struct forward *f);
 /* keeps the first n_keep positions of sequence seq (-1: every sequence) and forgets the rest */
 void forward_truncate(struct forward *f, int seq, int n_keep);
+/* forward_decode's failure when a sequence is full (other failures are -1) */
+#define FORWARD_FULL (-2)
+
 /* runs a batch (through the GEMM kernels, tile tokens at a time), appending each token to its sequence.
  * Writes the logits of the tokens b->logits selects, [count][n_vocab] in batch order (logits may be
- * NULL to skip the lm_head). -1 with a message, before any work, on a token id out of range, a bad
- * sequence or position, or a full sequence. */
+ * NULL to skip the lm_head). Before any work: -1 with a message on a token id out of range, a bad
+ * sequence or position; FORWARD_FULL with a message when a sequence would overflow. */
 int forward_decode(struct forward *f, const struct forward_batch *b, float *logits, struct error *e);
-/* runs n tokens at positions n_past.. (batched through the GEMM kernels), appending them to the
+/* runs n tokens of sequence 0 at positions n_past.. (batched through the GEMM kernels), appending them to the
  * KV cache. Writes logits [n][n_vocab] of every position when all = 1, else [n_vocab] of the last
  * one (logits may be NULL to skip the lm_head). -1 with a message when a token id is out of range
  * or the context would overflow. */

@@ -86,6 +86,7 @@ head -c 1000 "$tmp/m.gguf" >"$tmp/trunc.gguf"
 bad "truncated model" run -m "$tmp/trunc.gguf" -p hi
 echo "not a gguf file at all" >"$tmp/junk.gguf"
 bad "not a GGUF file" run -m "$tmp/junk.gguf" -p hi
+bad "bad chat template" chat -m "$tmp/m.gguf" --chat-template zz
 bad "perplexity text too short" perplexity -m "$tmp/m.gguf" -f "$tmp/err" -c 64
 # invalid UTF-8 in a prompt is tokenized bytewise, not refused
 "$trit" run -m "$tmp/m.gguf" -p "$(printf 'a\377\376b')" -n 2 --temp 0 --no-perf >/dev/null 2>&1 &&

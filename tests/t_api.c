@@ -160,7 +160,7 @@ TEST(tokens_chat_and_sampling)
 {
 	trit_ctx *c = new_ctx();
 	trit_model *m = trit_model_load(c, tiny_model(), NULL, NULL);
-	CHECK(m != NULL && trit_model_has_tokenizer(m));
+	CHECK(m != NULL && trit_model_has_tokenizer(m, NULL));
 	if (!m)
 		return;
 	const char *text = "hello world, again";

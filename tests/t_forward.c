@@ -393,11 +393,11 @@ TEST(context_and_token_range_are_checked)
 	struct forward f;
 	CHECK(forward_init(&f, &m, 0, 1, 0, &e) == 0);
 	float *l = malloc(300 * sizeof(float));
-	CHECK(forward_tokens(&f, prompt, NPROMPT, l, 0, &e) == -1 && strstr(e.msg, "context"));
+	CHECK(forward_tokens(&f, prompt, NPROMPT, l, 0, &e) == FORWARD_FULL && strstr(e.msg, "context"));
 	int32_t bad = 300;
 	CHECK(forward_tokens(&f, &bad, 1, l, 0, &e) == -1 && strstr(e.msg, "out of range"));
 	CHECK(forward_tokens(&f, prompt, 8, l, 0, &e) == 0);
-	CHECK(forward_tokens(&f, prompt, 1, l, 0, &e) == -1);
+	CHECK(forward_tokens(&f, prompt, 1, l, 0, &e) == FORWARD_FULL);
 	free(l);
 	forward_free(&f);
 	model_free(&m);
