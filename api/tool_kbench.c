@@ -3,8 +3,7 @@
  * generated kernels are what is measured). */
 #include <string.h>
 
-#include "api/internal.h"
-#include "config.h"
+#include "api/tools.h"
 #if TRIT_HAVE_LLVM
 #include "jit/jit.h"
 #include "tune/kbench.h"
@@ -27,16 +26,14 @@ int trit_bench_kernels(trit_ctx *c, const trit_bench_kernels_options *opt, FILE 
 	if (opt->reps < 1)
 		return api_failf(err, TRIT_ERR_ARG, "bench --kernels: --reps needs a number from 1 to 100000, got %d",
 		                 opt->reps);
+	struct jit *j, *own;
+	int rc = tool_jit(c, &j, &own, err);
+	if (rc < 0)
+		return rc;
+	struct kbench_options o = {opt->reps, opt->quick, opt->csv, opt->plot, j, &c->rt.site,
+	                           rctx_kernel_env(&c->rt)->records};
 	struct error e;
-	struct jit *j = rctx_kernel_env(&c->rt)->jit, *own = NULL;
-	if (!j) {
-		struct jit_config jc = {.cache_dir = c->rt.cache_dir, .cpu = &c->rt.cpu, .verbose = c->rt.cfg.verbose,
-		                        .log = c->rt.cfg.log};
-		if (!(j = own = jit_create(&jc, &e)))
-			return api_fail(err, TRIT_ERR_UNSUPPORTED, &e);
-	}
-	struct kbench_options o = {opt->reps, opt->quick, opt->csv, opt->plot, j, &c->rt.site, rctx_kernel_env(&c->rt)->records};
-	int rc = kbench_run(&o, out, &e);
+	rc = kbench_run(&o, out, &e);
 	jit_destroy(own);
 	return rc < 0 ? api_fail(err, TRIT_ERR_IO, &e) : TRIT_OK;
 #else

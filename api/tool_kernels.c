@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/tools.h"
+#include "format/model_meta.h"
 #include "ir/ir.h"
 
 int trit_can_compile(void) { return TRIT_HAVE_LLVM; }
@@ -49,17 +50,11 @@ int tool_model_specs(trit_ctx *c, const char *model, const enum kernel_kind *kin
 	if (!model)
 		return api_failf(err, TRIT_ERR_ARG, "no model description given");
 	struct error e;
-	struct ir_file f;
-	if (ir_parse_file(model, &f, &e) < 0)
+	struct model_desc m;
+	if (model_desc_load(model, &m, &e) < 0)
 		return api_fail(err, TRIT_ERR_FORMAT, &e);
-	int n;
-	if (!f.has_model)
-		n = api_failf(err, TRIT_ERR_FORMAT, "%s describes no model", model);
-	else if ((n = model_kernel_specs(&f.model, kinds, nk, batches, nb, isa, &c->rt.cpu, &c->rt.cfg.log, out,
-	                                 &e)) < 0)
-		n = api_fail(err, TRIT_ERR_ARG, &e);
-	ir_free(&f);
-	return n;
+	int n = model_kernel_specs(&m, kinds, nk, batches, nb, isa, &c->rt.cpu, &c->rt.cfg.log, out, &e);
+	return n < 0 ? api_fail(err, TRIT_ERR_ARG, &e) : n;
 }
 
 #if !TRIT_HAVE_LLVM

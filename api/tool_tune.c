@@ -97,32 +97,6 @@ int trit_tune_show(trit_ctx *c, FILE *out, trit_error *err)
 }
 
 #if TRIT_HAVE_LLVM
-/* the model description of a .trit or .gguf file */
-static int load_model(const char *path, struct model_desc *m, trit_error *err)
-{
-	struct error e;
-	if (ends_with(path, ".gguf")) {
-		struct gguf g;
-		if (gguf_open(&g, path, &e) < 0)
-			return api_fail(err, TRIT_ERR_IO, &e);
-		int rc = model_desc_from_gguf(&g, m, &e);
-		gguf_close(&g);
-		if (rc < 0)
-			return api_failf(err, TRIT_ERR_FORMAT, "%s: %s", path, e.msg);
-		return 0;
-	}
-	struct ir_file f;
-	if (ir_parse_file(path, &f, &e) < 0)
-		return api_fail(err, TRIT_ERR_FORMAT, &e);
-	if (!f.has_model) {
-		ir_free(&f);
-		return api_failf(err, TRIT_ERR_FORMAT, "%s holds no model description", path);
-	}
-	*m = f.model;
-	ir_free(&f);
-	return 0;
-}
-
 struct progress_relay {
 	const trit_tune_options *o;
 };
@@ -171,8 +145,8 @@ int trit_tune(trit_ctx *c, const char *model, const trit_tune_options *opt, FILE
 	if (opt->kinds && (o.nkinds = parse_kind_list(opt->kinds, o.kinds, &e)) < 0)
 		return api_failf(err, TRIT_ERR_ARG, "--kinds: %s", e.msg);
 	struct model_desc m;
-	if ((rc = load_model(model, &m, err)) < 0)
-		return rc;
+	if (model_desc_load(model, &m, &e) < 0)
+		return api_fail(err, TRIT_ERR_FORMAT, &e);
 	if (out) {
 		fprintf(out, "tuning %s on %s: budget %.0f s, %d batch class%s\n", m.name, site->cpu_model, o.budget,
 		        o.nbatches, o.nbatches > 1 ? "es" : "");

@@ -1,4 +1,4 @@
-/* tools.h: what the kernel tools of api/ (tool_*.c: trit gen, aot, kernel, cache, info) share */
+/* tools.h: what the tools of api/ (tool_*.c: trit gen, aot, kernel, cache, info, bench --kernels) share */
 #ifndef TRIT_API_TOOLS_H
 #define TRIT_API_TOOLS_H
 

@@ -156,3 +156,24 @@ void model_desc_to_gguf(const struct model_desc *m, struct gguf_writer *w)
 	gguf_w_f32(w, KEY("rope.freq_base"), m->rope_theta);
 #undef KEY
 }
+
+int model_desc_load(const char *path, struct model_desc *m, struct error *e)
+{
+	if (ends_with(path, ".gguf")) {
+		struct gguf g;
+		if (gguf_open(&g, path, e) < 0)
+			return -1;
+		struct error me;
+		int rc = model_desc_from_gguf(&g, m, &me);
+		gguf_close(&g);
+		return rc < 0 ? errorf(e, "%s: %s", path, me.msg) : 0;
+	}
+	struct ir_file f;
+	if (ir_parse_file(path, &f, e) < 0)
+		return -1;
+	int rc = f.has_model ? 0 : errorf(e, "%s holds no model description", path);
+	if (rc == 0)
+		*m = f.model;
+	ir_free(&f);
+	return rc;
+}

@@ -9,6 +9,9 @@
 /* fills m from g's metadata ("ARCH.embedding_length", ...) and its tensor shapes; errors name the
  * missing or inconsistent key */
 int model_desc_from_gguf(const struct gguf *g, struct model_desc *m, struct error *e);
+/* the model description of a .gguf file (its metadata) or of an IR file (a models/ .trit file); errors name
+ * the file */
+int model_desc_load(const char *path, struct model_desc *m, struct error *e);
 /* writes m's hyper-parameters as GGUF keys with the names the real files use */
 void model_desc_to_gguf(const struct model_desc *m, struct gguf_writer *w);
 
