@@ -120,8 +120,12 @@ struct threadpool *tp_create(int n)
 		struct worker_arg *wa = xmalloc(sizeof(*wa));
 		wa->p = p;
 		wa->ith = i;
-		if (pthread_create(&p->threads[i], NULL, worker_main, wa) != 0)
-			die("cannot start worker thread %d", i);
+		if (pthread_create(&p->threads[i], NULL, worker_main, wa) != 0) {
+			free(wa);
+			p->n = i; /* the workers started so far are stopped and joined */
+			tp_destroy(p);
+			return NULL;
+		}
 	}
 	return p;
 }

@@ -10,7 +10,8 @@ struct threadpool;
 /* the work on units [lo, hi) of a run, done by thread ith (0 = the caller; for per-thread scratch) */
 typedef void (*tp_range_fn)(void *ctx, long lo, long hi, int ith);
 
-/* a pool of n threads in all (the caller is thread 0, so n-1 workers are started); n >= 1 */
+/* a pool of n threads in all (the caller is thread 0, so n-1 workers are started); n >= 1; NULL when
+ * the system refuses a thread */
 struct threadpool *tp_create(int n);
 /* stops and joins the workers and frees the pool */
 void tp_destroy(struct threadpool *p);

@@ -67,7 +67,11 @@ int forward_init_seqs(struct forward *f, struct model *m, int n_ctx, int n_seq, 
 	f->scratch = xcalloc((size_t)f->nth, sizeof(uint8_t *));
 	for (int i = 0; i < f->nth; i++)
 		f->scratch[i] = xaligned_alloc(64, m->scratch_max + 64);
-	f->tp = tp_create(f->nth);
+	if (!(f->tp = tp_create(f->nth))) {
+		int n = f->nth;
+		forward_free(f);
+		return errorf(e, "cannot start %d threads; try fewer (-t)", n);
+	}
 	return 0;
 }
 
