@@ -24,7 +24,7 @@ int trit_tokenize(const trit_model *m, const char *text, size_t len, int add_bos
 		free(ids);
 		return api_failf(err, TRIT_ERR_ARG, "the text is too long (%zu tokens)", n);
 	}
-	if (out && cap > 0)
+	if (out && cap > 0 && n > 0)
 		memcpy(out, ids, MIN(n, (size_t)cap) * sizeof(int32_t));
 	free(ids);
 	return (int)n;

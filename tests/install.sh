@@ -34,8 +34,11 @@ n=$(nm -D --defined-only "$root/lib/libtrit.so.0" | grep -c ' T trit_')
 export PKG_CONFIG_PATH=$root/lib/pkgconfig
 flags=$(pkg-config --define-variable=prefix="$root" --cflags --libs trit 2>"$tmp/err")
 case $flags in *"-I$root/include"*"-ltrit"*) pass pkg_config_flags ;; *) fail pkg_config_flags "'$flags' $(cat "$tmp/err")" ;; esac
+# a sanitizer build's library needs the sanitizer runtime in the program too
+san=
+grep -q '^#define TRIT_SANITIZE 1' "$build/config.h" && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
-if cc -std=c17 -Wall -Wextra -Werror "$src/examples/generate.c" $flags -o "$tmp/generate" 2>"$tmp/err"; then
+if cc -std=c17 -Wall -Wextra -Werror $san "$src/examples/generate.c" $flags -o "$tmp/generate" 2>"$tmp/err"; then
 	pass example_builds_with_pkg_config
 else
 	fail example_builds_with_pkg_config "$(head -n 5 "$tmp/err")"

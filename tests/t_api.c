@@ -172,6 +172,7 @@ TEST(tokens_chat_and_sampling)
 	CHECK(len == strlen(text) && !strcmp(back, text));
 	free(back);
 	CHECK(trit_tokenize(m, text, strlen(text), 0, 0, ids, 1, NULL) == n); /* the count, even when cap is short */
+	CHECK(trit_tokenize(m, "", 0, 0, 0, ids, 64, NULL) == 0);
 	trit_error err;
 	CHECK(trit_chat_user(m, "nope", "hi", &err) == NULL && strstr(err.msg, "nope"));
 	char *turn = trit_chat_user(m, NULL, "hi", &err);
