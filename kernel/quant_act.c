@@ -2,7 +2,7 @@
  * (docs/kernels.md §1): the table of its per-ISA forms (quant_act_forms.h) and its entry points. */
 #include "base/isa_table.h"
 #include "base/util.h"
-#include "kernel/kernel.h"
+#include "kernel/quant.h"
 #include "kernel/quant_act_forms.h"
 
 static const struct isa_form forms[] = {

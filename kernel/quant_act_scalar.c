@@ -1,5 +1,5 @@
 /* quant_act_scalar.c: quantize_act in plain C, the definition every other form equals. */
-#include "kernel/kernel.h"
+#include "kernel/quant.h"
 #include "kernel/quant_act_forms.h"
 
 float quantize_act_ref(const float *x, int64_t k, int8_t *q)

@@ -1,5 +1,5 @@
 /* ref_dense.c: the plain definition every kernel is compared with. */
-#include "kernel/kernel.h"
+#include "kernel/ref.h"
 
 void ref_dense(const int8_t *t, int32_t m, int32_t k, const int8_t *x, int64_t ldx, int32_t n,
                int32_t *y, int64_t ldy)
