@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kernel/kernel.h"
 #include "tune/tunedb.h"
@@ -30,14 +29,10 @@ int tunedb_read_best(const char *path, const char *cpu, const char *features, st
                      struct error *e)
 {
 	*out = NULL;
-	size_t len;
-	struct error re;
-	char *text = read_file(path, &len, &re);
-	if (!text) {
-		if (access(path, F_OK) != 0)
-			return 0;
-		return errorf(e, "%s", re.msg);
-	}
+	char *text;
+	int got = tunedb_read_text(path, &text, e);
+	if (got <= 0)
+		return got;
 	char sig[17], want[32];
 	tune_cpu_signature(cpu, features, sig);
 	snprintf(want, sizeof want, ";cpu=%s", sig);

@@ -41,17 +41,22 @@ int tunedb_append(const char *path, const struct tune_record *r, struct error *e
 	return 0;
 }
 
+int tunedb_read_text(const char *path, char **text, struct error *e)
+{
+	size_t len;
+	struct error re;
+	if ((*text = read_file(path, &len, &re)))
+		return 1;
+	return access(path, F_OK) != 0 ? 0 : errorf(e, "%s", re.msg);
+}
+
 int tunedb_read(const char *path, const struct log_sink *log, struct tune_record **out, struct error *e)
 {
 	*out = NULL;
-	size_t len;
-	struct error re;
-	char *text = read_file(path, &len, &re);
-	if (!text) {
-		if (access(path, F_OK) != 0)
-			return 0;
-		return errorf(e, "%s", re.msg);
-	}
+	char *text;
+	int got = tunedb_read_text(path, &text, e);
+	if (got <= 0)
+		return got;
 	int n = 0, cap = 0, bad = 0, first_bad = 0;
 	struct error first_why = {{0}};
 	int lineno = 0;

@@ -112,6 +112,8 @@ int tune_record_parse(const char *line, struct tune_record *r, struct error *e);
 
 /* ---- records_log.c ---- */
 
+/* reads a whole records file into *text (malloc'd): 1, or 0 when it does not exist, or -1 */
+int tunedb_read_text(const char *path, char **text, struct error *e);
 /* appends r to the log at path (creating it and its directory) with one write() */
 int tunedb_append(const char *path, const struct tune_record *r, struct error *e);
 /* reads every record of the log; unreadable lines are skipped with one warning for the file to log.
